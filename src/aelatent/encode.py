@@ -1,0 +1,109 @@
+"""Encode a shard's rows of ``images.zarr`` into ``z.zarr``, overlapping I/O with compute."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import checkpoint
+from .checkpoint import sha256_file
+from .imagestore import open_image_store
+from .latentstore import (
+    check_provenance,
+    create_latent_store,
+    open_latents,
+    shard_ranges,
+    write_marker,
+)
+from .model import pick_device, to_input
+from .train import load_model
+
+log = logging.getLogger(__name__)
+
+
+def encode_rows(model, images, start: int, stop: int, chunk: int, batch: int, device, sink) -> None:
+    """Encode rows [start, stop) chunk by chunk; ``sink(a, z)`` receives each chunk's vectors.
+
+    Reading the next chunk and handing the previous one to ``sink`` run on worker threads while
+    the model computes; batches restart at each chunk, so results never depend on the shard layout.
+    """
+    starts = list(range(start, stop, chunk))
+    use_amp = device.type == "cuda"
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
+        nxt = (
+            reader.submit(lambda a: images[a : min(a + chunk, stop)], starts[0]) if starts else None
+        )
+        pending = None
+        for i, a in enumerate(tqdm(starts, desc=f"encode rows {start}-{stop}", unit="chunk")):
+            block = nxt.result()
+            if i + 1 < len(starts):
+                nxt = reader.submit(lambda a: images[a : min(a + chunk, stop)], starts[i + 1])
+            x_all = torch.from_numpy(block).to(device)
+            out = []
+            with torch.inference_mode(), torch.autocast("cuda", torch.bfloat16, enabled=use_amp):
+                for b in range(0, len(x_all), batch):
+                    out.append(model.encode(to_input(x_all[b : b + batch])).float())
+            z = torch.cat(out).cpu().numpy()
+            if not np.isfinite(z).all():
+                raise FloatingPointError(f"non-finite latent values in rows {a}-{a + len(z)}")
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(sink, a, z)
+        if pending is not None:
+            pending.result()
+
+
+def encode_shard(
+    images_path: str,
+    model_path: str,
+    latents_path: str,
+    marker_path: str,
+    *,
+    shard: int,
+    shards: int,
+    batch_size: int,
+    device: str = "auto",
+    threads: int = 1,
+) -> tuple[int, int]:
+    """Encode this shard's chunk-aligned rows, then write its marker (range, rows, checksum)."""
+    dev = pick_device(device)
+    torch.set_num_threads(max(threads, 1))
+    store = open_image_store(images_path)
+    images = store["images"]
+    z = open_latents(latents_path, mode="r+")
+    check_provenance(z, sha256_file(model_path), store.attrs["content_sha256"])
+    start, stop = shard_ranges(z.shape[0], z.chunks[0], shards)[shard]
+    model = load_model(model_path, dev).to(memory_format=torch.channels_last)
+    digest = hashlib.sha256()
+
+    def sink(a: int, block: np.ndarray) -> None:
+        z[a : a + len(block)] = block
+        digest.update(block.astype(np.float32).tobytes())
+
+    t0 = time.perf_counter()
+    encode_rows(model, images, start, stop, z.chunks[0], batch_size, dev, sink)
+    log.info("shard %d: rows %d-%d in %.1f s", shard, start, stop, time.perf_counter() - t0)
+    write_marker(marker_path, shard, start, stop, digest.hexdigest())
+    return start, stop
+
+
+def create_for_model(
+    images_path: str, model_path: str, latents_path: str, *, chunk_rows: int
+) -> None:
+    """Create an empty latent store sized for the image store and stamped with both checksums."""
+    store = open_image_store(images_path)
+    state = checkpoint.load(model_path)
+    n = store["images"].shape[0]
+    dim = int(state["model_config"]["latent_dim"])
+    attrs = {
+        "model_sha256": sha256_file(model_path),
+        "images_sha256": store.attrs["content_sha256"],
+    }
+    create_latent_store(latents_path, n, dim, chunk_rows, attrs)
+    log.info("created %s: %d x %d, chunks of %d rows", latents_path, n, dim, chunk_rows)

@@ -1,0 +1,91 @@
+"""The article's convolutional autoencoder, with its geometry taken from the config."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .errors import InputError
+
+_ACTIVATIONS = {"leaky_relu": lambda: nn.LeakyReLU(0.2), "relu": nn.ReLU, "elu": nn.ELU}
+
+
+def check_geometry(model: dict, image_size: int) -> int:
+    """Validate the conv geometry; return the spatial size of the innermost feature map."""
+    enc, dec = model["filters_encoder"], model["filters_decoder"]
+    kernels, strides = model["kernel_sizes"], model["strides"]
+    if not (len(enc) == len(dec) == len(kernels) == len(strides)):
+        raise InputError(
+            "model.filters_encoder, model.filters_decoder, model.kernel_sizes and "
+            "model.strides must have the same length "
+            f"(got {len(enc)}, {len(dec)}, {len(kernels)}, {len(strides)})"
+        )
+    if any(k % 2 == 0 for k in kernels):
+        raise InputError(f"model.kernel_sizes must be odd (got {kernels})")
+    size = image_size
+    for i, s in enumerate(strides):
+        if size % s:
+            raise InputError(
+                f"dataset.image_size={image_size} does not fit model.strides={strides}: "
+                f"layer {i} gets {size} px, not divisible by stride {s}"
+            )
+        size //= s
+    return size
+
+
+class Autoencoder(nn.Module):
+    """Encoder: convs -> flatten -> linear to ``latent_dim``; decoder mirrors it, sigmoid output."""
+
+    def __init__(self, model: dict, image_size: int):
+        super().__init__()
+        inner = check_geometry(model, image_size)
+        act = _ACTIVATIONS[model["activation"]]
+        batchnorm = model["normalization"] == "batch"
+        enc, dec = model["filters_encoder"], model["filters_decoder"]
+        kernels, strides = model["kernel_sizes"], model["strides"]
+        layers: list[nn.Module] = []
+        cin = 3
+        for f, k, s in zip(enc, kernels, strides, strict=True):
+            layers += [nn.Conv2d(cin, f, k, s, k // 2, bias=not batchnorm)]
+            layers += [nn.BatchNorm2d(f)] if batchnorm else []
+            layers += [act()]
+            cin = f
+        self.encoder = nn.Sequential(
+            *layers, nn.Flatten(), nn.Linear(cin * inner * inner, model["latent_dim"])
+        )
+        self.unflatten_shape = (dec[0], inner, inner)
+        layers = [
+            nn.Linear(model["latent_dim"], dec[0] * inner * inner),
+            nn.Unflatten(1, self.unflatten_shape),
+            act(),
+        ]
+        cin = dec[0]
+        for f, k, s in zip(dec, kernels[::-1], strides[::-1], strict=True):
+            layers += [
+                nn.ConvTranspose2d(cin, f, k, s, k // 2, output_padding=s - 1, bias=not batchnorm)
+            ]
+            layers += [nn.BatchNorm2d(f)] if batchnorm else []
+            layers += [act()]
+            cin = f
+        layers += [nn.Conv2d(cin, 3, 3, 1, 1), nn.Sigmoid()]
+        self.decoder = nn.Sequential(*layers)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+def to_input(batch_u8: torch.Tensor) -> torch.Tensor:
+    """uint8 NHWC -> float NCHW in [0, 1]; the permute keeps NHWC storage (channels_last)."""
+    return batch_u8.permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)

@@ -1,0 +1,60 @@
+if download_targets():
+
+    rule download_celeba:
+        output:
+            download_targets(),
+        params:
+            path=config["dataset"]["path"],
+            files=config["dataset"]["files"],
+        log:
+            f"{R}/logs/download_celeba.log",
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=240,
+        script:
+            "../../scripts/download_celeba.py"
+
+
+rule prepare_images:
+    input:
+        download_targets(),
+    output:
+        directory(f"{R}/data/images.zarr"),
+    params:
+        dataset=config["dataset"],
+        seed=config["seed"],
+        lib=lib("dataset", "imagestore", "imagesource", "synthetic", "archive"),
+    log:
+        f"{R}/logs/prepare_images.log",
+    benchmark:
+        f"{R}/benchmarks/prepare_images.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    script:
+        "../../scripts/prepare_images.py"
+
+
+rule plot_sample_grid:
+    input:
+        f"{R}/data/images.zarr",
+    output:
+        report(
+            f"{R}/figures/sample_grid.png",
+            caption="../report/sample_grid.rst",
+            category="1. Data",
+        ),
+    params:
+        n=64,
+        dpi=config["figures"]["dpi"],
+        lib=lib("figures"),
+    log:
+        f"{R}/logs/plot_sample_grid.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../../scripts/plot_sample_grid.py"

@@ -1,0 +1,54 @@
+rule train_autoencoder:
+    input:
+        f"{R}/data/images.zarr",
+    output:
+        model=f"{R}/model/ae.pt",
+        metrics=f"{R}/model/metrics.tsv",
+    params:
+        model=config["model"],
+        train=config["train"],
+        seed=config["seed"],
+        device=config["device"],
+        checkpoint=f"{R}/model/checkpoint.pt",
+        lib=lib("train", "model", "checkpoint", "imagestore"),
+    log:
+        f"{R}/logs/train_autoencoder.log",
+    benchmark:
+        f"{R}/benchmarks/train_autoencoder.tsv"
+    threads: config["train"]["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=600,
+        gpu=GPU,
+    script:
+        "../../scripts/train_autoencoder.py"
+
+
+rule plot_training:
+    input:
+        model=f"{R}/model/ae.pt",
+        metrics=f"{R}/model/metrics.tsv",
+        images=f"{R}/data/images.zarr",
+    output:
+        loss=report(
+            f"{R}/figures/loss_curve.png",
+            caption="../report/loss_curve.rst",
+            category="2. Training",
+        ),
+        recon=report(
+            f"{R}/figures/reconstructions.png",
+            caption="../report/reconstructions.rst",
+            category="2. Training",
+        ),
+    params:
+        n=8,
+        dpi=config["figures"]["dpi"],
+        lib=lib("figures", "train", "model"),
+    log:
+        f"{R}/logs/plot_training.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/plot_training.py"

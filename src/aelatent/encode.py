@@ -36,9 +36,7 @@ def encode_rows(model, images, start: int, stop: int, chunk: int, batch: int, de
     starts = list(range(start, stop, chunk))
     use_amp = device.type == "cuda"
     with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
-        nxt = (
-            reader.submit(lambda a: images[a : min(a + chunk, stop)], starts[0]) if starts else None
-        )
+        nxt = reader.submit(lambda a: images[a : min(a + chunk, stop)], starts[0]) if starts else None
         pending = None
         for i, a in enumerate(tqdm(starts, desc=f"encode rows {start}-{stop}", unit="chunk")):
             block = nxt.result()
@@ -93,9 +91,7 @@ def encode_shard(
     return start, stop
 
 
-def create_for_model(
-    images_path: str, model_path: str, latents_path: str, *, chunk_rows: int
-) -> None:
+def create_for_model(images_path: str, model_path: str, latents_path: str, *, chunk_rows: int) -> None:
     """Create an empty latent store sized for the image store and stamped with both checksums."""
     store = open_image_store(images_path)
     state = checkpoint.load(model_path)

@@ -106,9 +106,7 @@ def decode(data: bytes, name: str) -> torch.Tensor:
         return decode_image(torch.frombuffer(bytearray(data), dtype=torch.uint8), ImageReadMode.RGB)
     except RuntimeError as exc:
         if "Unsupported image file" not in str(exc):
-            raise InputError(
-                f"corrupt or truncated image {name}: {str(exc).splitlines()[-1]}"
-            ) from exc
+            raise InputError(f"corrupt or truncated image {name}: {str(exc).splitlines()[-1]}") from exc
     try:  # formats torchvision does not decode (BMP, TIFF)
         with Image.open(io.BytesIO(data)) as im:
             arr = np.asarray(im.convert("RGB"))

@@ -61,9 +61,7 @@ class Autoencoder(nn.Module):
         ]
         cin = dec[0]
         for f, k, s in zip(dec, kernels[::-1], strides[::-1], strict=True):
-            layers += [
-                nn.ConvTranspose2d(cin, f, k, s, k // 2, output_padding=s - 1, bias=not batchnorm)
-            ]
+            layers += [nn.ConvTranspose2d(cin, f, k, s, k // 2, output_padding=s - 1, bias=not batchnorm)]
             layers += [nn.BatchNorm2d(f)] if batchnorm else []
             layers += [act()]
             cin = f

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from . import checkpoint
 from .imagestore import open_image_store
 from .model import Autoencoder, pick_device, to_input
+from .tables import write_tsv
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +144,7 @@ def train(
                 "images_per_s": rate,
             }
         )
-        log.info(
-            "epoch %d: train %.5f valid %.5f, %.0f images/s", epoch + 1, total / seen, valid, rate
-        )
+        log.info("epoch %d: train %.5f valid %.5f, %.0f images/s", epoch + 1, total / seen, valid, rate)
         ckpt_state = {
             "key": key,
             "epoch": epoch,
@@ -162,17 +161,9 @@ def train(
         "images_sha256": images_sha,
         "metrics": metrics,
     }
-    write_metrics(metrics, out_metrics)
+    write_tsv(metrics, out_metrics)
     checkpoint.save_atomic(result, out_model)
     return result
-
-
-def write_metrics(metrics: list[dict], path: str) -> None:
-    cols = ["epoch", "train_mse", "valid_mse", "images_per_s"]
-    lines = ["\t".join(cols)] + [
-        "\t".join(f"{m[c]:.6g}" if c != "epoch" else str(m[c]) for c in cols) for m in metrics
-    ]
-    Path(path).write_text("\n".join(lines) + "\n")
 
 
 def load_model(path: str, device: str | torch.device = "cpu") -> Autoencoder:

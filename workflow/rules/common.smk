@@ -32,9 +32,29 @@ def shard_markers(wildcards=None):
 
 
 def all_outputs():
-    return [
-        f"{R}/figures/sample_grid.png",
-        f"{R}/figures/loss_curve.png",
-        f"{R}/figures/reconstructions.png",
-        f"{R}/stats/moments.npz",
+    """Every result of a run: the figures, tables and vectors the report shows."""
+    figs = [
+        "sample_grid",
+        "loss_curve",
+        "reconstructions",
+        "uncorrelated_pairs",
+        "border_density",
+        "component_histograms",
+        "correlation_heatmap",
+        "threshold_counts",
+        "radii",
+        "coverage",
+        "origin",
     ]
+    figs += [f"pair_grid_b{b}" for b in config["figures"]["b_values"]]
+    figs += [f"decoded_{g}" for g in config["vectors"]["generators"]]
+    tables = ["components", "dominant_components", "threshold_counts", "pairs", "special_points"]
+    tables += ["radii", "origin"]
+    if config["dataset"]["source"] == "synthetic":
+        figs.append("factor_correlations")
+        tables.append("factor_correlations")
+    return (
+        [f"{R}/figures/{f}.png" for f in figs]
+        + [f"{R}/stats/{t}.tsv" for t in tables]
+        + [f"{R}/coverage.tsv"]
+    )

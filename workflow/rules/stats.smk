@@ -33,3 +33,137 @@ rule merge_moments:
         runtime=5,
     script:
         "../../scripts/merge_moments.py"
+
+
+rule sample_latents:
+    input:
+        markers=shard_markers,
+        store=f"{R}/latents/z.zarr/zarr.json",
+    output:
+        f"{R}/stats/sample.npz",
+    params:
+        m=config["stats"]["sample_size"],
+        seed=config["seed"],
+        lib=lib("stats"),
+    log:
+        f"{R}/logs/sample_latents.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/sample_latents.py"
+
+
+rule component_stats:
+    input:
+        markers=shard_markers,
+        store=f"{R}/latents/z.zarr/zarr.json",
+        moments=f"{R}/stats/moments.npz",
+    output:
+        table=report(
+            f"{R}/stats/components.tsv",
+            caption="../report/components.rst",
+            category="4. Statistics",
+        ),
+        dominant=report(
+            f"{R}/stats/dominant_components.tsv",
+            caption="../report/dominant_components.rst",
+            category="4. Statistics",
+        ),
+        hist=f"{R}/stats/histograms.npz",
+    params:
+        bin_width=config["stats"]["hist_bin_width"],
+        n_dominant=config["stats"]["n_dominant"],
+        lib=lib("stats", "moments", "stream", "tables"),
+    log:
+        f"{R}/logs/component_stats.log",
+    benchmark:
+        f"{R}/benchmarks/component_stats.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../../scripts/component_stats.py"
+
+
+rule correlations:
+    input:
+        moments=f"{R}/stats/moments.npz",
+        sample=f"{R}/stats/sample.npz",
+    output:
+        counts=report(
+            f"{R}/stats/threshold_counts.tsv",
+            caption="../report/threshold_counts.rst",
+            category="4. Statistics",
+        ),
+        pairs=report(
+            f"{R}/stats/pairs.tsv",
+            caption="../report/pairs.rst",
+            category="4. Statistics",
+        ),
+        corr=f"{R}/stats/corr.npy",
+    params:
+        thresholds=config["stats"]["thresholds"],
+        pair_threshold=config["stats"]["pair_threshold"],
+        bootstrap=config["stats"]["bootstrap"],
+        seed=config["seed"],
+        lib=lib("stats", "moments", "tables"),
+    log:
+        f"{R}/logs/correlations.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../../scripts/correlations.py"
+
+
+rule special_points:
+    input:
+        markers=shard_markers,
+        store=f"{R}/latents/z.zarr/zarr.json",
+        sample=f"{R}/stats/sample.npz",
+        pairs=f"{R}/stats/pairs.tsv",
+    output:
+        report(
+            f"{R}/stats/special_points.tsv",
+            caption="../report/special_points.rst",
+            category="4. Statistics",
+        ),
+    params:
+        threshold=config["stats"]["special_threshold"],
+        pair=config["stats"]["special_pair"],
+        lib=lib("stats", "stream", "tables"),
+    log:
+        f"{R}/logs/special_points.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../../scripts/special_points.py"
+
+
+rule factor_correlations:
+    input:
+        markers=shard_markers,
+        store=f"{R}/latents/z.zarr/zarr.json",
+        images=f"{R}/data/images.zarr",
+    output:
+        report(
+            f"{R}/stats/factor_correlations.tsv",
+            caption="../report/factor_correlations.rst",
+            category="4. Statistics",
+        ),
+    params:
+        lib=lib("stats", "moments", "stream", "tables"),
+    log:
+        f"{R}/logs/factor_correlations.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../../scripts/factor_correlations.py"

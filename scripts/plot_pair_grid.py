@@ -1,0 +1,21 @@
+from pathlib import Path
+
+from aelatent.logs import log_to
+
+log_to(snakemake.log[0])
+
+from aelatent import study  # noqa: E402
+
+i, o, p = snakemake.input, snakemake.output, snakemake.params
+study.pair_grid(
+    i.sample,
+    i.pairs,
+    str(Path(i.store).parent),
+    o[0],
+    b=float(snakemake.wildcards.b),
+    num_stat=p.num_stat,
+    n_pairs=p.n_pairs,
+    special_index=p.special_index,
+    seed=p.seed,
+    dpi=p.dpi,
+)

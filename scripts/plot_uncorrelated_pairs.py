@@ -1,0 +1,23 @@
+from pathlib import Path
+
+from aelatent.logs import log_to
+
+log_to(snakemake.log[0])
+
+from aelatent import study  # noqa: E402
+
+i, o, p = snakemake.input, snakemake.output, snakemake.params
+study.uncorrelated_grid(
+    i.sample,
+    i.corr,
+    i.components,
+    str(Path(i.store).parent),
+    o[0],
+    b=p.b,
+    points=p.points,
+    num_stat=p.num_stat,
+    n_pairs=p.n_pairs,
+    special_index=p.special_index,
+    seed=p.seed,
+    dpi=p.dpi,
+)

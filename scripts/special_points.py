@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from aelatent.logs import log_to
+
+log_to(snakemake.log[0])
+
+from aelatent.stats import write_special_points  # noqa: E402
+
+i, p = snakemake.input, snakemake.params
+write_special_points(
+    str(Path(i.store).parent), i.sample, i.pairs, snakemake.output[0], threshold=p.threshold, pair=p.pair
+)

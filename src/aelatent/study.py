@@ -1,0 +1,158 @@
+"""The study's figure and table steps: each reads pipeline files, computes, and writes outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import figures
+from .coverage import coverage_row, mahalanobis, origin_border, uniform_radii_match, zero_positions
+from .latentstore import open_latents
+from .moments import Moments
+from .stats import load_sample
+from .tables import read_tsv, write_tsv
+from .vectors import cholesky, generate, uniform
+
+
+def special_vector(latents_path: str, index: int) -> tuple[int, np.ndarray]:
+    """The highlighted real image's z-point (index taken modulo N)."""
+    z = open_latents(latents_path)
+    i = index % z.shape[0]
+    return i, z[i]
+
+
+def strongest_pairs(pairs_path: str, n: int) -> list[tuple[int, int]]:
+    rows = read_tsv(pairs_path)
+    if not rows:
+        raise ValueError(f"{pairs_path} is empty: lower stats.pair_threshold to get correlated pairs")
+    return [(r["i"], r["j"]) for r in rows[:n]]
+
+
+def uncorrelated_pairs(corr: np.ndarray, components: list[dict], n: int) -> list[tuple[int, int]]:
+    """The ``n`` least correlated pairs among the dominant components."""
+    dom = [r["index"] for r in components if r["dominant"]]
+    cand = [(abs(corr[i, j]), i, j) for k, i in enumerate(dom) for j in dom[k + 1 :]]
+    return [(i, j) for _, i, j in sorted(cand)[:n]]
+
+
+def pair_grid(sample_path, pairs_path, latents_path, out, *, b, num_stat, n_pairs, special_index, seed, dpi):
+    """The article's figure: strongest pairs, M real points, ``num_stat`` uniform vectors in [-b, b]."""
+    _, sample = load_sample(sample_path)
+    idx, special = special_vector(latents_path, special_index)
+    stat = uniform(num_stat, sample.shape[1], b, np.random.default_rng([seed, int(b * 1000)]))
+    figures.plot_pair_grid(
+        sample,
+        strongest_pairs(pairs_path, n_pairs),
+        out,
+        title=f"The {n_pairs} most correlated component pairs, statistical vectors for b = {b:g}",
+        stat=stat,
+        stat_label=f"{num_stat} uniform vectors in [-{b:g}, {b:g}]",
+        special=special,
+        special_label=f"image {idx}",
+        dpi=dpi,
+    )
+
+
+def uncorrelated_grid(
+    sample_path,
+    corr_path,
+    components_path,
+    latents_path,
+    out,
+    *,
+    b,
+    points,
+    num_stat,
+    n_pairs,
+    special_index,
+    seed,
+    dpi,
+):
+    """Non-correlated pairs among the dominant components, ``points`` real points."""
+    _, sample = load_sample(sample_path)
+    pairs = uncorrelated_pairs(np.load(corr_path), read_tsv(components_path), n_pairs)
+    idx, special = special_vector(latents_path, special_index)
+    stat = uniform(num_stat, sample.shape[1], b, np.random.default_rng([seed, int(b * 1000)]))
+    figures.plot_pair_grid(
+        sample[:points],
+        pairs,
+        out,
+        title=f"Non-correlated pairs of dominant components ({min(points, len(sample))} points, b = {b:g})",
+        stat=stat,
+        stat_label=f"{num_stat} uniform vectors in [-{b:g}, {b:g}]",
+        special=special,
+        special_label=f"image {idx}",
+        point_size=3,
+        dpi=dpi,
+    )
+
+
+def border_grid(sample_path, pairs_path, out, *, points, n_pairs, dpi):
+    """Few points, so the density drop at the border of the cloud shows."""
+    _, sample = load_sample(sample_path)
+    figures.plot_pair_grid(
+        sample[:points],
+        strongest_pairs(pairs_path, n_pairs),
+        out,
+        title=f"Density drop at the cloud's border: {min(points, len(sample))} real z-points",
+        point_size=6,
+        dpi=dpi,
+    )
+
+
+def histograms(hist_path, components_path, out, *, dpi):
+    figures.plot_component_histograms(hist_path, read_tsv(components_path), out, dpi)
+
+
+def heatmap(corr_path, out, *, dpi):
+    figures.plot_correlation_heatmap(np.load(corr_path), out, dpi)
+
+
+def threshold_figure(counts_path, moments_path, sample_path, out, *, dpi):
+    _, sample = load_sample(sample_path)
+    figures.plot_threshold_counts(read_tsv(counts_path), Moments.load(moments_path).n, len(sample), out, dpi)
+
+
+def radii(sample_path, out_table, out_figure, *, b_sweep, seed, dpi):
+    """Radius match of uniform vectors over a sweep of b; the best b is flagged."""
+    _, sample = load_sample(sample_path)
+    rows = uniform_radii_match(sample, b_sweep, len(sample), seed)
+    write_tsv(rows, out_table)
+    figures.plot_radii(sample, rows, seed, out_figure, dpi)
+
+
+def make_vectors(moments_path, sample_path, out, *, generator, cfg, seed):
+    _, sample = load_sample(sample_path)
+    vecs = generate(generator, cfg["n"], Moments.load(moments_path), sample, cfg, seed)
+    np.save(out, vecs.astype(np.float32))
+
+
+def decoded(model_path, vectors_path, out, *, grid, generator, dpi):
+    figures.plot_decoded(
+        model_path,
+        np.load(vectors_path),
+        grid,
+        f"Faces decoded from '{generator}' statistical vectors",
+        out,
+        dpi,
+    )
+
+
+def coverage(moments_path, sample_path, vector_paths, names, out_table, out_figure, *, seed, dpi):
+    m = Moments.load(moments_path)
+    _, sample = load_sample(sample_path)
+    rows = [coverage_row(n, np.load(p), m, sample, seed) for n, p in zip(names, vector_paths, strict=True)]
+    write_tsv(rows, out_table)
+    figures.plot_coverage(rows, out_figure, dpi)
+
+
+def origin(moments_path, sample_path, out_table, out_figure, *, dpi):
+    m = Moments.load(moments_path)
+    _, sample = load_sample(sample_path)
+    info = origin_border(m, sample)
+    write_tsv([info], out_table)
+    d_real = mahalanobis(sample, m.mean, cholesky(m.cov()))
+    figures.plot_origin(d_real, info, zero_positions(sample), out_figure, dpi)
+
+
+def factor_figure(factor_path, out, *, dpi):
+    figures.plot_factor_correlations(read_tsv(factor_path), out, dpi)

@@ -1,0 +1,107 @@
+VEC = config["vectors"]
+
+
+rule generate_vectors:
+    input:
+        moments=f"{R}/stats/moments.npz",
+        sample=f"{R}/stats/sample.npz",
+    output:
+        f"{R}/vectors/{{generator}}.npy",
+    params:
+        cfg=VEC,
+        seed=config["seed"],
+        lib=lib("vectors", "study", "moments"),
+    log:
+        f"{R}/logs/generate_vectors/{{generator}}.log",
+    wildcard_constraints:
+        generator="|".join(VEC["generators"]),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/generate_vectors.py"
+
+
+rule decode_vectors:
+    input:
+        model=f"{R}/model/ae.pt",
+        vectors=f"{R}/vectors/{{generator}}.npy",
+    output:
+        report(
+            f"{R}/figures/decoded_{{generator}}.png",
+            caption="../report/decoded.rst",
+            category="6. Statistical vectors",
+            labels={"generator": "{generator}"},
+        ),
+    params:
+        grid=VEC["decode_grid"],
+        dpi=config["figures"]["dpi"],
+        lib=lib("study", "figures", "model", "train"),
+    log:
+        f"{R}/logs/decode_vectors/{{generator}}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../../scripts/decode_vectors.py"
+
+
+rule coverage:
+    input:
+        moments=f"{R}/stats/moments.npz",
+        sample=f"{R}/stats/sample.npz",
+        vectors=expand(f"{R}/vectors/{{g}}.npy", g=VEC["generators"]),
+    output:
+        table=report(
+            f"{R}/coverage.tsv",
+            caption="../report/coverage.rst",
+            category="6. Statistical vectors",
+        ),
+        figure=report(
+            f"{R}/figures/coverage.png",
+            caption="../report/coverage_figure.rst",
+            category="6. Statistical vectors",
+        ),
+    params:
+        names=VEC["generators"],
+        seed=config["seed"],
+        dpi=config["figures"]["dpi"],
+        lib=lib("study", "coverage", "figures"),
+    log:
+        f"{R}/logs/coverage.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/coverage.py"
+
+
+rule origin_border:
+    input:
+        moments=f"{R}/stats/moments.npz",
+        sample=f"{R}/stats/sample.npz",
+    output:
+        table=report(
+            f"{R}/stats/origin.tsv",
+            caption="../report/origin_table.rst",
+            category="7. Origin and border",
+        ),
+        figure=report(
+            f"{R}/figures/origin.png",
+            caption="../report/origin.rst",
+            category="7. Origin and border",
+        ),
+    params:
+        dpi=config["figures"]["dpi"],
+        lib=lib("study", "coverage", "figures"),
+    log:
+        f"{R}/logs/origin_border.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/origin_border.py"

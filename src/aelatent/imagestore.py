@@ -13,6 +13,7 @@ import shutil
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +55,41 @@ def write_image_store(
     factor_names: Iterable[str] | None = None,
 ) -> int:
     """Load ``n_candidates`` images block by block in parallel and write them as whole chunks."""
+    with atomic_dir(out) as tmp:
+        return _fill(
+            tmp,
+            n_candidates,
+            load_block,
+            size,
+            chunk,
+            threads,
+            split,
+            attrs,
+            min_images,
+            factors,
+            factor_names,
+        )
+
+
+@contextmanager
+def atomic_dir(out: str | os.PathLike) -> Iterator[Path]:
+    """Yield ``<out>.tmp`` to build in; rename it to ``out`` on success, delete it on failure."""
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+
+
+def _fill(
+    tmp, n_candidates, load_block, size, chunk, threads, split, attrs, min_images, factors, factor_names
+) -> int:
     group = zarr.open_group(tmp, mode="w")
     shape = (max(n_candidates, 1), size, size, 3)
     images = group.create_array("images", shape=shape, chunks=(chunk, size, size, 3), dtype="u1")
@@ -81,7 +114,7 @@ def write_image_store(
     blocks = [(a, min(a + chunk, n_candidates)) for a in range(0, n_candidates, chunk)]
     with (
         ThreadPoolExecutor(max(threads, 1)) as ex,
-        tqdm(total=n_candidates, desc=f"images -> {out.name}", unit="img") as bar,
+        tqdm(total=n_candidates, desc="images", unit="img") as bar,
     ):
         loaded = bounded_map(ex, lambda ab: load_block(*ab), blocks, 2 * max(threads, 1))
         for (a, b), (imgs, ok) in zip(blocks, loaded, strict=True):
@@ -94,7 +127,6 @@ def write_image_store(
     flush(final=True)
 
     if written < min_images:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise InputError(
             f"only {written} usable images (of {n_candidates} candidates); "
             f"dataset.min_images requires at least {min_images}"
@@ -106,9 +138,6 @@ def write_image_store(
         group.create_array("factors", data=f, chunks=(chunk * 16, f.shape[1]))
         attrs = {**attrs, "factor_names": list(factor_names or [])}
     group.attrs.update({**attrs, "n_images": written, "content_sha256": digest.hexdigest()})
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
     return written
 
 

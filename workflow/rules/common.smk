@@ -1,19 +1,26 @@
 import hashlib
+import os
 from pathlib import Path
 
 from snakemake.utils import validate
-
 
 validate(config, schema="../schemas/config.schema.yaml")
 
 R = f"results/{config['run']}"
 LIB = Path(workflow.basedir) / "src" / "aelatent"
+# Jobs import the library from this checkout, whatever environment they run in.
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        filter(None, [str(LIB.parent), os.environ.get("PYTHONPATH")])
+    )
+)
 SHARDS = range(config["encode"]["shards"])
 GPU = 1 if config["device"] == "cuda" else 0
 
 
 def lib(*modules):
-    """Content hash of the library modules a rule uses: editing one reruns that rule (params)."""
+    """Content hash of the library modules behind a rule, passed as a param, so that editing
+    one of them reruns exactly the jobs that use it."""
     h = hashlib.sha256()
     for m in sorted(modules):
         h.update((LIB / f"{m}.py").read_bytes())
@@ -48,7 +55,13 @@ def all_outputs():
     ]
     figs += [f"pair_grid_b{b}" for b in config["figures"]["b_values"]]
     figs += [f"decoded_{g}" for g in config["vectors"]["generators"]]
-    tables = ["components", "dominant_components", "threshold_counts", "pairs", "special_points"]
+    tables = [
+        "components",
+        "dominant_components",
+        "threshold_counts",
+        "pairs",
+        "special_points",
+    ]
     tables += ["radii", "origin"]
     if config["dataset"]["source"] == "synthetic":
         figs.append("factor_correlations")

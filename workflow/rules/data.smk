@@ -3,15 +3,17 @@ if download_targets():
     rule download_celeba:
         output:
             download_targets(),
-        params:
-            path=config["dataset"]["path"],
-            files=config["dataset"]["files"],
         log:
             f"{R}/logs/download_celeba.log",
+        conda:
+            "../../envs/aelatent.yaml"
         threads: 1
         resources:
             mem_mb=1000,
             runtime=240,
+        params:
+            path=config["dataset"]["path"],
+            files=config["dataset"]["files"],
         script:
             "../../scripts/download_celeba.py"
 
@@ -21,18 +23,20 @@ rule prepare_images:
         download_targets(),
     output:
         directory(f"{R}/data/images.zarr"),
-    params:
-        dataset=config["dataset"],
-        seed=config["seed"],
-        lib=lib("dataset", "imagestore", "imagesource", "synthetic", "archive"),
     log:
         f"{R}/logs/prepare_images.log",
     benchmark:
         f"{R}/benchmarks/prepare_images.tsv"
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=120,
+    params:
+        dataset=config["dataset"],
+        seed=config["seed"],
+        lib=lib("dataset", "imagestore", "imagesource", "synthetic", "archive"),
     script:
         "../../scripts/prepare_images.py"
 
@@ -46,15 +50,17 @@ rule plot_sample_grid:
             caption="../report/sample_grid.rst",
             category="1. Data",
         ),
-    params:
-        n=64,
-        dpi=config["figures"]["dpi"],
-        lib=lib("figures"),
     log:
         f"{R}/logs/plot_sample_grid.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        n=64,
+        dpi=config["figures"]["dpi"],
+        lib=lib("figures"),
     script:
         "../../scripts/plot_sample_grid.py"

@@ -4,15 +4,17 @@ rule create_latent_store:
         images=f"{R}/data/images.zarr",
     output:
         f"{R}/latents/z.zarr/zarr.json",
-    params:
-        chunk_rows=config["encode"]["chunk_rows"],
-        lib=lib("latentstore", "checkpoint"),
     log:
         f"{R}/logs/create_latent_store.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        chunk_rows=config["encode"]["chunk_rows"],
+        lib=lib("latentstore", "checkpoint"),
     script:
         "../../scripts/create_latent_store.py"
 
@@ -24,21 +26,23 @@ rule encode_shard:
         images=f"{R}/data/images.zarr",
     output:
         f"{R}/latents/shards/{{k}}.json",
-    params:
-        shards=config["encode"]["shards"],
-        batch_size=config["encode"]["batch_size"],
-        device=config["device"],
-        lib=lib("encode", "latentstore", "model", "train", "checkpoint"),
     log:
         f"{R}/logs/encode_shard/{{k}}.log",
     benchmark:
         f"{R}/benchmarks/encode_shard/{{k}}.tsv"
     wildcard_constraints:
         k=r"\d+",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
         gpu=GPU,
+    params:
+        shards=config["encode"]["shards"],
+        batch_size=config["encode"]["batch_size"],
+        device=config["device"],
+        lib=lib("encode", "latentstore", "model", "train", "checkpoint"),
     script:
         "../../scripts/encode_shard.py"

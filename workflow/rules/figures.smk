@@ -13,6 +13,14 @@ rule plot_pair_grid:
             category="5. Correlated pairs",
             labels={"figure": "pair grid", "b": "{b}"},
         ),
+    log:
+        f"{R}/logs/plot_pair_grid/b{{b}}.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         num_stat=FIG["num_stat"],
         n_pairs=FIG["n_pairs"],
@@ -20,12 +28,6 @@ rule plot_pair_grid:
         seed=config["seed"],
         dpi=FIG["dpi"],
         lib=lib("study", "figures"),
-    log:
-        f"{R}/logs/plot_pair_grid/b{{b}}.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
     script:
         "../../scripts/plot_pair_grid.py"
 
@@ -43,6 +45,14 @@ rule plot_uncorrelated_pairs:
             category="5. Correlated pairs",
             labels={"figure": "non-correlated pairs", "b": str(FIG["b_values"][0])},
         ),
+    log:
+        f"{R}/logs/plot_uncorrelated_pairs.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         b=FIG["b_values"][0],
         points=FIG["uncorrelated_points"],
@@ -52,12 +62,6 @@ rule plot_uncorrelated_pairs:
         seed=config["seed"],
         dpi=FIG["dpi"],
         lib=lib("study", "figures"),
-    log:
-        f"{R}/logs/plot_uncorrelated_pairs.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
     script:
         "../../scripts/plot_uncorrelated_pairs.py"
 
@@ -73,17 +77,19 @@ rule plot_border_density:
             category="5. Correlated pairs",
             labels={"figure": "border density", "b": "-"},
         ),
+    log:
+        f"{R}/logs/plot_border_density.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         points=FIG["border_points"],
         n_pairs=FIG["n_pairs"],
         dpi=FIG["dpi"],
         lib=lib("study", "figures"),
-    log:
-        f"{R}/logs/plot_border_density.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
     script:
         "../../scripts/plot_border_density.py"
 
@@ -112,15 +118,17 @@ rule plot_distributions:
             caption="../report/threshold_counts_figure.rst",
             category="4. Statistics",
         ),
-    params:
-        dpi=FIG["dpi"],
-        lib=lib("study", "figures"),
     log:
         f"{R}/logs/plot_distributions.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        dpi=FIG["dpi"],
+        lib=lib("study", "figures"),
     script:
         "../../scripts/plot_distributions.py"
 
@@ -139,17 +147,19 @@ rule compare_radii:
             caption="../report/radii.rst",
             category="6. Statistical vectors",
         ),
+    log:
+        f"{R}/logs/compare_radii.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         b_sweep=FIG["b_sweep"],
         seed=config["seed"],
         dpi=FIG["dpi"],
         lib=lib("study", "figures", "coverage"),
-    log:
-        f"{R}/logs/compare_radii.log",
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
     script:
         "../../scripts/compare_radii.py"
 
@@ -163,14 +173,16 @@ rule plot_factor_correlations:
             caption="../report/factor_correlations_figure.rst",
             category="4. Statistics",
         ),
-    params:
-        dpi=FIG["dpi"],
-        lib=lib("study", "figures"),
     log:
         f"{R}/logs/plot_factor_correlations.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        dpi=FIG["dpi"],
+        lib=lib("study", "figures"),
     script:
         "../../scripts/plot_factor_correlations.py"

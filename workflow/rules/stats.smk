@@ -4,16 +4,18 @@ rule moments_shard:
         store=f"{R}/latents/z.zarr/zarr.json",
     output:
         f"{R}/stats/moments/{{k}}.npz",
-    params:
-        lib=lib("moments", "stream", "latentstore"),
     log:
         f"{R}/logs/moments_shard/{{k}}.log",
     wildcard_constraints:
         k=r"\d+",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        lib=lib("moments", "stream", "latentstore"),
     script:
         "../../scripts/moments_shard.py"
 
@@ -23,14 +25,16 @@ rule merge_moments:
         expand(f"{R}/stats/moments/{{k}}.npz", k=SHARDS),
     output:
         f"{R}/stats/moments.npz",
-    params:
-        lib=lib("moments"),
     log:
         f"{R}/logs/merge_moments.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        lib=lib("moments"),
     script:
         "../../scripts/merge_moments.py"
 
@@ -41,16 +45,18 @@ rule sample_latents:
         store=f"{R}/latents/z.zarr/zarr.json",
     output:
         f"{R}/stats/sample.npz",
-    params:
-        m=config["stats"]["sample_size"],
-        seed=config["seed"],
-        lib=lib("stats"),
     log:
         f"{R}/logs/sample_latents.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        m=config["stats"]["sample_size"],
+        seed=config["seed"],
+        lib=lib("stats"),
     script:
         "../../scripts/sample_latents.py"
 
@@ -72,18 +78,20 @@ rule component_stats:
             category="4. Statistics",
         ),
         hist=f"{R}/stats/histograms.npz",
-    params:
-        bin_width=config["stats"]["hist_bin_width"],
-        n_dominant=config["stats"]["n_dominant"],
-        lib=lib("stats", "moments", "stream", "tables"),
     log:
         f"{R}/logs/component_stats.log",
     benchmark:
         f"{R}/benchmarks/component_stats.tsv"
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=20,
+    params:
+        bin_width=config["stats"]["hist_bin_width"],
+        n_dominant=config["stats"]["n_dominant"],
+        lib=lib("stats", "moments", "stream", "tables"),
     script:
         "../../scripts/component_stats.py"
 
@@ -104,18 +112,20 @@ rule correlations:
             category="4. Statistics",
         ),
         corr=f"{R}/stats/corr.npy",
+    log:
+        f"{R}/logs/correlations.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     params:
         thresholds=config["stats"]["thresholds"],
         pair_threshold=config["stats"]["pair_threshold"],
         bootstrap=config["stats"]["bootstrap"],
         seed=config["seed"],
         lib=lib("stats", "moments", "tables"),
-    log:
-        f"{R}/logs/correlations.log",
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=20,
     script:
         "../../scripts/correlations.py"
 
@@ -132,16 +142,18 @@ rule special_points:
             caption="../report/special_points.rst",
             category="4. Statistics",
         ),
-    params:
-        threshold=config["stats"]["special_threshold"],
-        pair=config["stats"]["special_pair"],
-        lib=lib("stats", "stream", "tables"),
     log:
         f"{R}/logs/special_points.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=20,
+    params:
+        threshold=config["stats"]["special_threshold"],
+        pair=config["stats"]["special_pair"],
+        lib=lib("stats", "stream", "tables"),
     script:
         "../../scripts/special_points.py"
 
@@ -157,13 +169,15 @@ rule factor_correlations:
             caption="../report/factor_correlations.rst",
             category="4. Statistics",
         ),
-    params:
-        lib=lib("stats", "moments", "stream", "tables"),
     log:
         f"{R}/logs/factor_correlations.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=20,
+    params:
+        lib=lib("stats", "moments", "stream", "tables"),
     script:
         "../../scripts/factor_correlations.py"

@@ -4,6 +4,17 @@ rule train_autoencoder:
     output:
         model=f"{R}/model/ae.pt",
         metrics=f"{R}/model/metrics.tsv",
+    log:
+        f"{R}/logs/train_autoencoder.log",
+    benchmark:
+        f"{R}/benchmarks/train_autoencoder.tsv"
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: config["train"]["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=600,
+        gpu=GPU,
     params:
         model=config["model"],
         train=config["train"],
@@ -11,15 +22,6 @@ rule train_autoencoder:
         device=config["device"],
         checkpoint=f"{R}/model/checkpoint.pt",
         lib=lib("train", "model", "checkpoint", "imagestore"),
-    log:
-        f"{R}/logs/train_autoencoder.log",
-    benchmark:
-        f"{R}/benchmarks/train_autoencoder.tsv"
-    threads: config["train"]["threads"]
-    resources:
-        mem_mb=8000,
-        runtime=600,
-        gpu=GPU,
     script:
         "../../scripts/train_autoencoder.py"
 
@@ -40,15 +42,17 @@ rule plot_training:
             caption="../report/reconstructions.rst",
             category="2. Training",
         ),
-    params:
-        n=8,
-        dpi=config["figures"]["dpi"],
-        lib=lib("figures", "train", "model"),
     log:
         f"{R}/logs/plot_training.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        n=8,
+        dpi=config["figures"]["dpi"],
+        lib=lib("figures", "train", "model"),
     script:
         "../../scripts/plot_training.py"

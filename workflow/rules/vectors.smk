@@ -7,18 +7,20 @@ rule generate_vectors:
         sample=f"{R}/stats/sample.npz",
     output:
         f"{R}/vectors/{{generator}}.npy",
-    params:
-        cfg=VEC,
-        seed=config["seed"],
-        lib=lib("vectors", "study", "moments"),
     log:
         f"{R}/logs/generate_vectors/{{generator}}.log",
     wildcard_constraints:
         generator="|".join(VEC["generators"]),
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        cfg=VEC,
+        seed=config["seed"],
+        lib=lib("vectors", "study", "moments"),
     script:
         "../../scripts/generate_vectors.py"
 
@@ -34,16 +36,18 @@ rule decode_vectors:
             category="6. Statistical vectors",
             labels={"generator": "{generator}"},
         ),
-    params:
-        grid=VEC["decode_grid"],
-        dpi=config["figures"]["dpi"],
-        lib=lib("study", "figures", "model", "train"),
     log:
         f"{R}/logs/decode_vectors/{{generator}}.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        grid=VEC["decode_grid"],
+        dpi=config["figures"]["dpi"],
+        lib=lib("study", "figures", "model", "train"),
     script:
         "../../scripts/decode_vectors.py"
 
@@ -64,17 +68,19 @@ rule coverage:
             caption="../report/coverage_figure.rst",
             category="6. Statistical vectors",
         ),
+    log:
+        f"{R}/logs/coverage.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         names=VEC["generators"],
         seed=config["seed"],
         dpi=config["figures"]["dpi"],
         lib=lib("study", "coverage", "figures"),
-    log:
-        f"{R}/logs/coverage.log",
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
     script:
         "../../scripts/coverage.py"
 
@@ -94,14 +100,16 @@ rule origin_border:
             caption="../report/origin.rst",
             category="7. Origin and border",
         ),
-    params:
-        dpi=config["figures"]["dpi"],
-        lib=lib("study", "coverage", "figures"),
     log:
         f"{R}/logs/origin_border.log",
+    conda:
+        "../../envs/aelatent.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        dpi=config["figures"]["dpi"],
+        lib=lib("study", "coverage", "figures"),
     script:
         "../../scripts/origin_border.py"

@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine: `make run` (default pipeline) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= config/config.yaml
+RUN_NAME = $(shell sed -n 's/^run: *//p' $(CONFIG))
+SMK = $(BIN)/snakemake --workflow-profile workflow/profiles/default --configfile $(CONFIG)
+
+.PHONY: setup run report test lint format
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(STAMP)
+
+run: setup
+	$(SMK)
+	$(SMK) --report results/$(RUN_NAME)/report.html
+
+report: setup
+	$(SMK) --report results/$(RUN_NAME)/report.html
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint --configfile config/tiny.yaml
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/snakefmt Snakefile workflow/rules

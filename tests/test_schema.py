@@ -1,0 +1,56 @@
+import subprocess
+import sys
+
+import pytest
+import yaml
+from conftest import ROOT, with_defaults
+from snakemake.exceptions import WorkflowError
+
+
+def test_defaults_fill_every_section(tiny_config):
+    cfg = with_defaults({"run": "x"})
+    assert cfg["dataset"]["source"] == "synthetic"
+    assert cfg["dataset"]["on_corrupt"] == "error"
+    assert cfg["model"]["filters_encoder"] == [64, 64, 128, 128]
+    assert cfg["figures"]["b_values"] == [4.0, 1.5]
+    assert cfg["stats"]["pair_threshold"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("patch", "needle"),
+    [
+        ({"datset": {}}, "datset"),
+        ({"dataset": {"sorce": "synthetic"}}, "sorce"),
+        ({"dataset": {"source": "imagenet"}}, "imagenet"),
+        ({"dataset": {"image_size": "64"}}, "image_size"),
+        ({"dataset": {"n_images": 0}}, "n_images"),
+        ({"dataset": {"on_corrupt": "ignore"}}, "on_corrupt"),
+        ({"model": {"latent_dim": 2.5}}, "latent_dim"),
+        ({"figures": {"b_values": "4.0"}}, "b_values"),
+        ({"stats": {"pair_threshold": 1.5}}, "pair_threshold"),
+        ({"run": "a/b"}, "run"),
+    ],
+)
+def test_schema_rejects_bad_config_naming_the_key(patch, needle):
+    with pytest.raises(WorkflowError) as err:
+        with_defaults(patch)
+    assert needle in str(err.value)
+
+
+def test_all_shipped_configs_are_valid():
+    for name in ("config", "tiny", "celeba", "scale"):
+        with_defaults(yaml.safe_load((ROOT / "config" / f"{name}.yaml").read_text()))
+
+
+def test_workflow_refuses_unknown_key_before_any_job(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("run: bad\ndataset:\n  image_sise: 64\n")
+    res = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", str(bad), "-d", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode != 0
+    assert "image_sise" in res.stdout + res.stderr
+    assert not (tmp_path / "results").exists()

@@ -1,0 +1,206 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+import zarr
+from conftest import with_defaults
+
+from aelatent import checkpoint
+from aelatent.dataset import prepare_images
+from aelatent.encode import create_for_model, encode_shard
+from aelatent.errors import InputError
+from aelatent.latentstore import shard_ranges
+from aelatent.model import Autoencoder, check_geometry
+from aelatent.train import TrainingDiverged, load_model, train
+
+SMALL_MODEL = {
+    "filters_encoder": [4, 4, 8, 8],
+    "filters_decoder": [8, 8, 4, 4],
+    "latent_dim": 6,
+}
+
+
+def configs(**train_over):
+    cfg = with_defaults(
+        {"model": SMALL_MODEL, "train": {"epochs": 3, "batch_size": 32, "threads": 1, **train_over}}
+    )
+    return cfg["model"], cfg["train"]
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "images.zarr"
+    ds = with_defaults({"dataset": {"n_images": 240, "image_size": 16, "chunk_images": 20}})["dataset"]
+    prepare_images(ds, str(path), threads=2, seed=0)
+    return str(path)
+
+
+def run_train(images, d, **train_over):
+    model_cfg, train_cfg = configs(**train_over)
+    return train(
+        images,
+        str(d / "ae.pt"),
+        str(d / "metrics.tsv"),
+        str(d / "checkpoint.pt"),
+        model_cfg=model_cfg,
+        train_cfg=train_cfg,
+        seed=1,
+        device="cpu",
+        threads=1,
+    )
+
+
+def test_geometry_mismatch_names_the_keys():
+    with pytest.raises(InputError, match=r"dataset\.image_size=60 does not fit model\.strides"):
+        check_geometry(with_defaults({})["model"], 60)
+    assert check_geometry(with_defaults({})["model"], 64) == 4
+    with pytest.raises(InputError, match="same length"):
+        check_geometry({**with_defaults({})["model"], "strides": [2, 2]}, 64)
+
+
+def test_default_architecture_is_the_articles():
+    m = Autoencoder(with_defaults({})["model"], 64)
+    convs = [x.out_channels for x in m.encoder if isinstance(x, torch.nn.Conv2d)]
+    deconvs = [x.out_channels for x in m.decoder if isinstance(x, torch.nn.ConvTranspose2d)]
+    assert convs == [64, 64, 128, 128] and deconvs == [128, 128, 64, 64]
+    x = torch.rand(2, 3, 64, 64)
+    assert m.encode(x).shape == (2, 256) and m(x).shape == x.shape
+
+
+def test_training_writes_model_metrics_and_is_deterministic(images, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    run_train(images, tmp_path / "a")
+    run_train(images, tmp_path / "b")
+    lines = (tmp_path / "a" / "metrics.tsv").read_text().splitlines()
+    assert lines[0].split("\t") == ["epoch", "train_mse", "valid_mse", "images_per_s"]
+    assert len(lines) == 4
+    a, b = (checkpoint.load(tmp_path / d / "ae.pt") for d in "ab")
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+    assert load_model(str(tmp_path / "a" / "ae.pt")).encode(torch.rand(1, 3, 16, 16)).shape == (1, 6)
+
+
+def test_killed_training_resumes_to_the_same_weights(images, tmp_path):
+    ref, killed = tmp_path / "ref", tmp_path / "killed"
+    ref.mkdir()
+    killed.mkdir()
+    run_train(images, ref, epochs=6)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from test_train_encode import run_train; from pathlib import Path;"
+        "run_train(sys.argv[2], Path(sys.argv[3]), epochs=6)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, os.path.dirname(__file__), images, str(killed)])
+    deadline = time.time() + 120
+    while not (killed / "checkpoint.pt").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "ae.pt").exists(), "killed too late to test resuming"
+    done_epochs = checkpoint.load(killed / "checkpoint.pt")["epoch"] + 1
+    assert 1 <= done_epochs < 6
+    run_train(images, killed, epochs=6)
+    a, b = checkpoint.load(ref / "ae.pt"), checkpoint.load(killed / "ae.pt")
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+    assert [m["train_mse"] for m in a["metrics"]] == [m["train_mse"] for m in b["metrics"]]
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(images, tmp_path):
+    run_train(images, tmp_path, epochs=1)
+    good = (tmp_path / "checkpoint.pt").read_bytes()
+    (tmp_path / "ae.pt").unlink()
+    with pytest.raises(TrainingDiverged, match="loss became nan"):
+        run_train(images, tmp_path, epochs=3, learning_rate=1e30)
+    assert not (tmp_path / "ae.pt").exists()
+    # a different learning rate is another run: the old checkpoint was not resumed, not overwritten
+    assert (tmp_path / "checkpoint.pt").read_bytes() == good
+
+
+def test_corrupt_checkpoint_gives_a_clear_error(tmp_path):
+    bad = tmp_path / "ae.pt"
+    bad.write_bytes(b"PK\x03\x04 this is not a checkpoint")
+    with pytest.raises(InputError, match="corrupt or unreadable checkpoint"):
+        checkpoint.load(bad)
+
+
+def test_shard_ranges_are_chunk_aligned_disjoint_and_complete():
+    for n, chunk, shards in [(1000, 100, 3), (1050, 100, 4), (90, 100, 3), (1000, 7, 8)]:
+        r = shard_ranges(n, chunk, shards)
+        assert len(r) == shards and r[0][0] == 0 and r[-1][1] == n
+        assert all(a % chunk == 0 or a == n for a, _ in r)
+        assert all(r[k][1] == r[k + 1][0] for k in range(shards - 1))
+
+
+@pytest.fixture(scope="module")
+def trained(images, tmp_path_factory):
+    d = tmp_path_factory.mktemp("model")
+    run_train(images, d, epochs=1)
+    return str(d / "ae.pt")
+
+
+def encode_all(images, model, path, shards, concurrent):
+    create_for_model(images, model, str(path), chunk_rows=30)
+    markers = [str(path.parent / f"{path.name}.{k}.json") for k in range(shards)]
+
+    def one(k):
+        return encode_shard(
+            images, model, str(path), markers[k], shard=k, shards=shards, batch_size=7, device="cpu"
+        )
+
+    if concurrent:
+        with ThreadPoolExecutor(shards) as ex:
+            list(ex.map(one, range(shards)))
+    else:
+        [one(k) for k in range(shards)]
+    return zarr.open_array(str(path), mode="r"), [json.loads(open(m).read()) for m in markers]
+
+
+def test_concurrent_shards_write_exactly_the_serial_bytes(images, trained, tmp_path):
+    serial, _ = encode_all(images, trained, tmp_path / "serial.zarr", 1, False)
+    par, markers = encode_all(images, trained, tmp_path / "par.zarr", 4, True)
+    assert par.shape == (240, 6) and par.dtype == np.float32 and par.chunks == (30, 6)
+    assert np.isfinite(par[:]).all()
+    assert par[:].tobytes() == serial[:].tobytes()
+    assert sum(m["rows"] for m in markers) == 240
+    assert [(m["start"], m["stop"]) for m in markers] == shard_ranges(240, 30, 4)
+
+
+def test_rerunning_one_shard_rewrites_only_its_rows(images, trained, tmp_path):
+    z, _ = encode_all(images, trained, tmp_path / "z.zarr", 4, False)
+    before = z[:].copy()
+    w = zarr.open_array(str(tmp_path / "z.zarr"), mode="r+")
+    start, stop = shard_ranges(240, 30, 4)[2]
+    w[:] = -1.0
+    encode_shard(
+        images, trained, str(tmp_path / "z.zarr"), str(tmp_path / "m.json"), shard=2, shards=4, batch_size=7
+    )
+    after = zarr.open_array(str(tmp_path / "z.zarr"), mode="r")[:]
+    assert np.array_equal(after[start:stop], before[start:stop])
+    assert (np.delete(after, np.s_[start:stop], axis=0) == -1.0).all()
+
+
+def test_latent_store_from_another_model_is_refused(images, trained, tmp_path):
+    create_for_model(images, trained, str(tmp_path / "z.zarr"), chunk_rows=30)
+    other = tmp_path / "other.pt"
+    state = checkpoint.load(trained)
+    state["model"] = {k: v + 1 if v.is_floating_point() else v for k, v in state["model"].items()}
+    checkpoint.save_atomic(state, other)
+    with pytest.raises(InputError, match="rerun create_latent_store"):
+        encode_shard(
+            images,
+            str(other),
+            str(tmp_path / "z.zarr"),
+            str(tmp_path / "m.json"),
+            shard=0,
+            shards=2,
+            batch_size=8,
+        )

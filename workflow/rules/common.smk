@@ -1,4 +1,5 @@
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def lib(*modules):
     for m in sorted(modules):
         h.update((LIB / f"{m}.py").read_bytes())
     return h.hexdigest()[:16]
+
+
+def section(name):
+    """A config section with its keys sorted: params compare by repr, so key order in a config
+    file must not count as a change."""
+    return json.loads(json.dumps(config[name], sort_keys=True))
 
 
 def download_targets():
@@ -70,4 +77,6 @@ def all_outputs():
         [f"{R}/figures/{f}.png" for f in figs]
         + [f"{R}/stats/{t}.tsv" for t in tables]
         + [f"{R}/coverage.tsv"]
+        # the markers vouch for every row of the latent store: a lost one must be redone
+        + shard_markers()
     )

@@ -34,7 +34,7 @@ rule prepare_images:
         mem_mb=4000,
         runtime=120,
     params:
-        dataset=config["dataset"],
+        dataset=section("dataset"),
         seed=config["seed"],
         lib=lib("dataset", "imagestore", "imagesource", "synthetic", "archive"),
     script:

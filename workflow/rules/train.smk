@@ -16,8 +16,8 @@ rule train_autoencoder:
         runtime=600,
         gpu=GPU,
     params:
-        model=config["model"],
-        train=config["train"],
+        model=section("model"),
+        train=section("train"),
         seed=config["seed"],
         device=config["device"],
         checkpoint=f"{R}/model/checkpoint.pt",

@@ -18,7 +18,7 @@ rule generate_vectors:
         mem_mb=2000,
         runtime=10,
     params:
-        cfg=VEC,
+        cfg=section("vectors"),
         seed=config["seed"],
         lib=lib("vectors", "study", "moments"),
     script:

@@ -1,0 +1,226 @@
+"""End-to-end: the tiny config through the whole DAG, the report, and which jobs a change reruns."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+from PIL import Image
+
+pytestmark = pytest.mark.e2e
+FIGURE_RULES = {
+    "plot_pair_grid",
+    "plot_uncorrelated_pairs",
+    "plot_border_density",
+    "plot_distributions",
+    "compare_radii",
+    "plot_factor_correlations",
+    "decode_vectors",
+    "plot_sample_grid",
+    "plot_training",
+}
+
+
+def snakemake(work: Path, *args: str, config: str = "config/tiny.yaml", check: bool = True):
+    cmd = [sys.executable, "-m", "snakemake", "--configfile", config, "-c2", *args]
+    res = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    if check and res.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
+    return res
+
+
+def planned(work: Path, config: str = "config/tiny.yaml") -> dict[str, int]:
+    """Rule -> job count of a dry run (empty when nothing is to be done)."""
+    res = snakemake(work, "-n", config=config)
+    out = res.stdout + res.stderr
+    if "Nothing to be done" in out:
+        return {}
+    table = out.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M) if m[1] != "job"}
+
+
+def with_config(work: Path, name: str, **sections) -> str:
+    cfg = yaml.safe_load((work / "config" / "tiny.yaml").read_text())
+    for section, values in sections.items():
+        cfg.setdefault(section, {}).update(values)
+    (work / "config" / name).write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return f"config/{name}"
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    """A copy of the workflow (its own results/ and .snakemake/) with the tiny run complete."""
+    w = tmp_path_factory.mktemp("workflow")
+    for item in ("Snakefile", "workflow", "scripts", "src", "config", "envs"):
+        src = ROOT / item
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, w / item)
+    snakemake(w)
+    return w
+
+
+def results(work: Path) -> Path:
+    return work / "results" / "tiny"
+
+
+def test_every_figure_and_table_exists_and_decodes(work):
+    r = results(work)
+    expected = [
+        "sample_grid",
+        "loss_curve",
+        "reconstructions",
+        "pair_grid_b4.0",
+        "pair_grid_b1.5",
+        "uncorrelated_pairs",
+        "border_density",
+        "component_histograms",
+        "correlation_heatmap",
+        "threshold_counts",
+        "radii",
+        "coverage",
+        "origin",
+        "factor_correlations",
+    ] + [f"decoded_{g}" for g in ("uniform", "normal", "mvn", "gmm", "pca_ellipsoid")]
+    for name in expected:
+        with Image.open(r / "figures" / f"{name}.png") as im:
+            im.load()
+            assert im.width > 300 and im.height > 150, name
+    for t in (
+        "components",
+        "dominant_components",
+        "threshold_counts",
+        "pairs",
+        "special_points",
+        "radii",
+        "origin",
+    ):
+        assert len((r / "stats" / f"{t}.tsv").read_text().splitlines()) >= 2, t
+    cov = (r / "coverage.tsv").read_text().splitlines()
+    assert [line.split("\t")[0] for line in cov[1:]] == ["uniform", "normal", "mvn", "gmm", "pca_ellipsoid"]
+    assert len((r / "stats" / "components.tsv").read_text().splitlines()) == 16 + 1
+    for k in range(3):
+        assert (r / "latents" / "shards" / f"{k}.json").exists()
+    assert (r / "logs" / "train_autoencoder.log").stat().st_size > 0
+
+
+def test_report_contains_every_figure(work, tmp_path):
+    report = work / "results" / "tiny" / "report.html"
+    snakemake(work, "--report", str(report))
+    html = report.read_text()
+    for png in (results(work) / "figures").glob("*.png"):
+        assert png.name in html, png.name
+    assert "coverage.tsv" in html and "pairs.tsv" in html
+
+
+def test_no_change_plans_nothing(work):
+    assert planned(work) == {}
+
+
+def test_figure_parameter_reruns_only_figure_jobs(work):
+    assert planned(work, with_config(work, "b.yaml", figures={"b_values": [4.0, 2.0]})) == {
+        "plot_pair_grid": 1,
+        "all": 1,
+    }
+    jobs = planned(work, with_config(work, "b0.yaml", figures={"b_values": [2.5, 1.5], "num_stat": 12}))
+    assert set(jobs) <= FIGURE_RULES | {"all"} and jobs["plot_uncorrelated_pairs"] == 1
+
+
+def test_pair_threshold_reruns_statistics_and_their_figures_only(work):
+    jobs = planned(work, with_config(work, "t.yaml", stats={"pair_threshold": 0.3}))
+    assert set(jobs) == {
+        "correlations",
+        "special_points",
+        "plot_pair_grid",
+        "plot_uncorrelated_pairs",
+        "plot_border_density",
+        "plot_distributions",
+        "all",
+    }
+
+
+def test_model_parameter_reruns_training_and_everything_downstream(work):
+    jobs = planned(work, with_config(work, "m.yaml", model={"latent_dim": 12}))
+    assert "prepare_images" not in jobs and "plot_sample_grid" not in jobs
+    assert jobs["train_autoencoder"] == 1 and jobs["encode_shard"] == 3 and jobs["coverage"] == 1
+
+
+def test_deleted_shard_marker_reruns_that_shard_and_downstream_only(work):
+    marker = results(work) / "latents" / "shards" / "1.json"
+    saved = marker.read_text()
+    marker.unlink()
+    try:
+        jobs = planned(work)
+    finally:
+        marker.write_text(saved)
+    assert jobs["encode_shard"] == 1 and jobs["moments_shard"] == 1
+    assert not {"prepare_images", "train_autoencoder", "create_latent_store", "plot_training"} & set(jobs)
+
+
+def test_edited_library_function_reruns_the_rules_using_it(work):
+    src = work / "src" / "aelatent" / "coverage.py"
+    original = src.read_text()
+    src.write_text(original.replace("edge: float = 0.1", "edge: float = 0.15"))
+    try:
+        jobs = planned(work)
+    finally:
+        src.write_text(original)
+    assert set(jobs) == {"coverage", "origin_border", "compare_radii", "all"}
+
+
+def test_sigkilled_job_is_rerun_cleanly(work):
+    r = results(work)
+    log = r / "logs" / "plot_distributions.log"
+    log.unlink()
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--configfile",
+        "config/tiny.yaml",
+        "-c1",
+        "--forcerun",
+        "plot_distributions",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=work, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 60
+    while not log.exists() and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert log.exists(), "the job never started"
+    jobs = planned(work)
+    assert jobs.get("plot_distributions") == 1, jobs
+    snakemake(work, "--rerun-incomplete")
+    for name in ("component_histograms", "correlation_heatmap", "threshold_counts"):
+        with Image.open(r / "figures" / f"{name}.png") as im:
+            im.load()
+    assert planned(work) == {}
+
+
+def test_lint_and_format_are_clean():
+    lint = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint", "--configfile", "config/tiny.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert "Congratulations" in lint.stdout + lint.stderr, lint.stdout + lint.stderr
+    bindir = Path(sys.executable).parent
+    fmt = subprocess.run(
+        [bindir / "snakefmt", "--check", "Snakefile", "workflow/rules"], cwd=ROOT, capture_output=True
+    )
+    assert fmt.returncode == 0, fmt.stderr
+    ruff = subprocess.run([bindir / "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
+    ruff_fmt = subprocess.run(
+        [bindir / "ruff", "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ruff_fmt.returncode == 0, ruff_fmt.stdout

@@ -198,6 +198,7 @@ def test_sigkilled_job_is_rerun_cleanly(work):
     assert log.exists(), "the job never started"
     jobs = planned(work)
     assert jobs.get("plot_distributions") == 1, jobs
+    snakemake(work, "--unlock")  # a SIGKILL leaves Snakemake's lock behind
     snakemake(work, "--rerun-incomplete")
     for name in ("component_histograms", "correlation_heatmap", "threshold_counts"):
         with Image.open(r / "figures" / f"{name}.png") as im:

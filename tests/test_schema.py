@@ -54,3 +54,20 @@ def test_workflow_refuses_unknown_key_before_any_job(tmp_path):
     assert res.returncode != 0
     assert "image_sise" in res.stdout + res.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_config_readme_documents_every_key():
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    readme = (ROOT / "config" / "README.md").read_text()
+
+    def keys(props, prefix=""):
+        for k, v in props.items():
+            assert "description" in v, prefix + k
+            if v.get("type") == "object" and "properties" in v:
+                yield from keys(v["properties"], f"{prefix}{k}.")
+            else:
+                assert "default" in v, prefix + k
+                yield prefix + k
+
+    for key in keys(schema["properties"]):
+        assert f"`{key}`" in readme, key

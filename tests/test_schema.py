@@ -7,7 +7,7 @@ from conftest import ROOT, with_defaults
 from snakemake.exceptions import WorkflowError
 
 
-def test_defaults_fill_every_section(tiny_config):
+def test_defaults_fill_every_section():
     cfg = with_defaults({"run": "x"})
     assert cfg["dataset"]["source"] == "synthetic"
     assert cfg["dataset"]["on_corrupt"] == "error"

@@ -1,8 +1,6 @@
 """End-to-end: the tiny config through the whole DAG, the report, and which jobs a change reruns."""
 
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, planned, results, snakemake
 from PIL import Image
 
 pytestmark = pytest.mark.e2e
@@ -28,45 +26,12 @@ FIGURE_RULES = {
 }
 
 
-def snakemake(work: Path, *args: str, config: str = "config/tiny.yaml", check: bool = True):
-    cmd = [sys.executable, "-m", "snakemake", "--configfile", config, "-c2", *args]
-    res = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
-    if check and res.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
-    return res
-
-
-def planned(work: Path, config: str = "config/tiny.yaml") -> dict[str, int]:
-    """Rule -> job count of a dry run (empty when nothing is to be done)."""
-    res = snakemake(work, "-n", config=config)
-    out = res.stdout + res.stderr
-    if "Nothing to be done" in out:
-        return {}
-    table = out.split("Job stats:", 1)[1].split("total", 1)[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M) if m[1] != "job"}
-
-
 def with_config(work: Path, name: str, **sections) -> str:
     cfg = yaml.safe_load((work / "config" / "tiny.yaml").read_text())
     for section, values in sections.items():
         cfg.setdefault(section, {}).update(values)
     (work / "config" / name).write_text(yaml.safe_dump(cfg, sort_keys=False))
     return f"config/{name}"
-
-
-@pytest.fixture(scope="module")
-def work(tmp_path_factory) -> Path:
-    """A copy of the workflow (its own results/ and .snakemake/) with the tiny run complete."""
-    w = tmp_path_factory.mktemp("workflow")
-    for item in ("Snakefile", "workflow", "scripts", "src", "config", "envs"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, w / item)
-    snakemake(w)
-    return w
-
-
-def results(work: Path) -> Path:
-    return work / "results" / "tiny"
 
 
 def test_every_figure_and_table_exists_and_decodes(work):

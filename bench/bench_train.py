@@ -1,0 +1,112 @@
+"""Training throughput: our data path (uint8 images resident in memory, converted per batch)
+against torchvision's ImageFolder + DataLoader reading the same images as JPEG files.
+Same model, batch size, optimiser and threads; prints images/s and the ratio.
+
+    python bench/bench_train.py [--images 1024] [--size 64] [--batch 128] [--device auto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import datasets, transforms
+
+from aelatent import synthetic
+from aelatent.dataset import prepare_images
+from aelatent.model import Autoencoder, pick_device
+from aelatent.train import train
+
+MODEL = {
+    "filters_encoder": [64, 64, 128, 128],
+    "filters_decoder": [128, 128, 64, 64],
+    "kernel_sizes": [3, 3, 3, 3],
+    "strides": [2, 2, 2, 2],
+    "latent_dim": 256,
+    "activation": "leaky_relu",
+    "normalization": "batch",
+}
+
+
+def dataloader_rate(root: Path, size: int, batch: int, dev: torch.device, workers: int) -> float:
+    torch.manual_seed(0)
+    model = Autoencoder(MODEL, size).to(dev, memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=5e-4)
+    ds = datasets.ImageFolder(str(root), transform=transforms.ToTensor())
+    loader = DataLoader(
+        ds, batch_size=batch, shuffle=True, num_workers=workers, pin_memory=dev.type == "cuda"
+    )
+    use_amp = dev.type == "cuda"
+    t0, seen = time.perf_counter(), 0
+    for x, _ in loader:
+        x = x.to(dev, non_blocking=True).contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cuda", torch.bfloat16, enabled=use_amp):
+            loss = nn.functional.mse_loss(model(x).float(), x)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        seen += len(x)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    return seen / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--images", type=int, default=1024)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--compile", action="store_true")
+    args = ap.parse_args()
+    dev = pick_device(args.device)
+    torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        faces = synthetic.render_faces(synthetic.sample_factors(args.images, 0), args.size)
+        (tmp / "jpeg" / "faces").mkdir(parents=True)
+        for i, img in enumerate(faces):
+            Image.fromarray(img).save(tmp / "jpeg" / "faces" / f"{i:06d}.jpg", quality=95)
+        ds = {
+            "source": "synthetic",
+            "n_images": args.images,
+            "image_size": args.size,
+            "chunk_images": 256,
+            "min_images": 1,
+            "valid_fraction": 0.0,
+            "test_fraction": 0.0,
+        }
+        prepare_images(ds, str(tmp / "images.zarr"), threads=args.threads, seed=0)
+        train_cfg = {"epochs": 2, "batch_size": args.batch, "learning_rate": 5e-4, "compile": args.compile}
+        res = train(
+            str(tmp / "images.zarr"),
+            str(tmp / "ae.pt"),
+            str(tmp / "metrics.tsv"),
+            str(tmp / "ckpt.pt"),
+            model_cfg=MODEL,
+            train_cfg=train_cfg,
+            seed=0,
+            device=args.device,
+            threads=args.threads,
+        )
+        ours = res["metrics"][-1]["images_per_s"]  # second epoch: warm caches, compiled graph
+        dataloader_rate(tmp / "jpeg", args.size, args.batch, dev, args.workers)  # warm-up
+        base = dataloader_rate(tmp / "jpeg", args.size, args.batch, dev, args.workers)
+    print(f"device {dev}, {args.images} images of {args.size} px, batch {args.batch}, {args.threads} threads")
+    print(f"  ours (resident uint8)          {ours:9.1f} images/s")
+    print(f"  ImageFolder + DataLoader (JPEG) {base:9.1f} images/s ({args.workers} workers)")
+    print(f"ratio ours/DataLoader = {ours / base:.2f}  (GPU goal >= 10)")
+    if dev.type == "cuda":
+        print(f"170,000-image epoch at this rate: {170_000 / ours:.1f} s  (goal < 10 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""The tiny workflow on a real one-node SLURM cluster on localhost, compared with a local run."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+from conftest import ROOT, copy_workflow, planned, results, snakemake
+
+pytestmark = pytest.mark.slurm
+SCRIPT = ROOT / "tests" / "slurm" / "localcluster.sh"
+HAVE_SLURM = all(shutil.which(b) for b in ("slurmctld", "slurmd", "sbatch", "munged"))
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if not HAVE_SLURM:
+        if os.environ.get("CI"):
+            pytest.fail("SLURM is not installed: .ci/run should have installed it")
+        pytest.skip("SLURM is not installed (apt-get install slurmctld slurmd slurm-client munge)")
+    if os.geteuid() != 0:
+        pytest.skip("starting a local SLURM cluster needs root")
+    state = tmp_path_factory.mktemp("slurm")
+    subprocess.run([SCRIPT, "start", state], check=True)
+    yield state
+    subprocess.run([SCRIPT, "stop", state], check=True)
+
+
+def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
+    w = copy_workflow(tmp_path)
+    flags = [
+        "--workflow-profile",
+        "workflow/profiles/slurm",
+        "--slurm-no-account",
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "1",
+        "--slurm-keep-successful-logs",
+    ]
+    snakemake(w, *flags)
+    assert planned(w) == {}
+
+    # every job went through SLURM: one sbatch log per job, and the controller knows the jobs
+    logs = list((w / ".snakemake" / "slurm_logs").rglob("*.log"))
+    rules_run = {p.parts[p.parts.index("slurm_logs") + 1] for p in logs}
+    assert {"rule_train_autoencoder", "rule_encode_shard", "rule_coverage"} <= rules_run
+    shown = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True).stdout
+    completed = re.findall(r"JobState=COMPLETED", shown)
+    assert len(completed) >= len(logs) > 30
+
+    # the same numbers as the local run of the same config
+    local, remote = results(work), results(w)
+    za = zarr.open_array(str(local / "latents" / "z.zarr"), mode="r")[:]
+    zb = zarr.open_array(str(remote / "latents" / "z.zarr"), mode="r")[:]
+    assert np.array_equal(za, zb)
+    for table in ["stats/components.tsv", "stats/pairs.tsv", "stats/threshold_counts.tsv", "coverage.tsv"]:
+        assert (local / table).read_text() == (remote / table).read_text(), table
+    assert sorted(p.name for p in Path(remote / "figures").glob("*.png")) == sorted(
+        p.name for p in Path(local / "figures").glob("*.png")
+    )

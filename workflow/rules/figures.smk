@@ -10,7 +10,7 @@ rule plot_pair_grid:
         report(
             f"{R}/figures/pair_grid_b{{b}}.png",
             caption="../report/pair_grid.rst",
-            category="5. Correlated pairs",
+            category="4. Correlated pairs",
             labels={"figure": "pair grid", "b": "{b}"},
         ),
     log:
@@ -42,7 +42,7 @@ rule plot_uncorrelated_pairs:
         report(
             f"{R}/figures/uncorrelated_pairs.png",
             caption="../report/uncorrelated_pairs.rst",
-            category="5. Correlated pairs",
+            category="4. Correlated pairs",
             labels={"figure": "non-correlated pairs", "b": str(FIG["b_values"][0])},
         ),
     log:
@@ -74,7 +74,7 @@ rule plot_border_density:
         report(
             f"{R}/figures/border_density.png",
             caption="../report/border_density.rst",
-            category="5. Correlated pairs",
+            category="4. Correlated pairs",
             labels={"figure": "border density", "b": "-"},
         ),
     log:
@@ -106,17 +106,17 @@ rule plot_distributions:
         hist=report(
             f"{R}/figures/component_histograms.png",
             caption="../report/component_histograms.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
         heatmap=report(
             f"{R}/figures/correlation_heatmap.png",
             caption="../report/correlation_heatmap.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
         counts=report(
             f"{R}/figures/threshold_counts.png",
             caption="../report/threshold_counts_figure.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
     log:
         f"{R}/logs/plot_distributions.log",
@@ -140,12 +140,12 @@ rule compare_radii:
         table=report(
             f"{R}/stats/radii.tsv",
             caption="../report/radii_table.rst",
-            category="6. Statistical vectors",
+            category="5. Statistical vectors",
         ),
         figure=report(
             f"{R}/figures/radii.png",
             caption="../report/radii.rst",
-            category="6. Statistical vectors",
+            category="5. Statistical vectors",
         ),
     log:
         f"{R}/logs/compare_radii.log",
@@ -171,7 +171,7 @@ rule plot_factor_correlations:
         report(
             f"{R}/figures/factor_correlations.png",
             caption="../report/factor_correlations_figure.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
     log:
         f"{R}/logs/plot_factor_correlations.log",

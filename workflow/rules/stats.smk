@@ -70,12 +70,12 @@ rule component_stats:
         table=report(
             f"{R}/stats/components.tsv",
             caption="../report/components.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
         dominant=report(
             f"{R}/stats/dominant_components.tsv",
             caption="../report/dominant_components.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
         hist=f"{R}/stats/histograms.npz",
     log:
@@ -104,12 +104,12 @@ rule correlations:
         counts=report(
             f"{R}/stats/threshold_counts.tsv",
             caption="../report/threshold_counts.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
         pairs=report(
             f"{R}/stats/pairs.tsv",
             caption="../report/pairs.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
         corr=f"{R}/stats/corr.npy",
     log:
@@ -140,7 +140,7 @@ rule special_points:
         report(
             f"{R}/stats/special_points.tsv",
             caption="../report/special_points.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
     log:
         f"{R}/logs/special_points.log",
@@ -167,7 +167,7 @@ rule factor_correlations:
         report(
             f"{R}/stats/factor_correlations.tsv",
             caption="../report/factor_correlations.rst",
-            category="4. Statistics",
+            category="3. Statistics",
         ),
     log:
         f"{R}/logs/factor_correlations.log",

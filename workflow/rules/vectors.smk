@@ -33,7 +33,7 @@ rule decode_vectors:
         report(
             f"{R}/figures/decoded_{{generator}}.png",
             caption="../report/decoded.rst",
-            category="6. Statistical vectors",
+            category="5. Statistical vectors",
             labels={"generator": "{generator}"},
         ),
     log:
@@ -61,12 +61,12 @@ rule coverage:
         table=report(
             f"{R}/coverage.tsv",
             caption="../report/coverage.rst",
-            category="6. Statistical vectors",
+            category="5. Statistical vectors",
         ),
         figure=report(
             f"{R}/figures/coverage.png",
             caption="../report/coverage_figure.rst",
-            category="6. Statistical vectors",
+            category="5. Statistical vectors",
         ),
     log:
         f"{R}/logs/coverage.log",
@@ -93,12 +93,12 @@ rule origin_border:
         table=report(
             f"{R}/stats/origin.tsv",
             caption="../report/origin_table.rst",
-            category="7. Origin and border",
+            category="6. Origin and border",
         ),
         figure=report(
             f"{R}/figures/origin.png",
             caption="../report/origin.rst",
-            category="7. Origin and border",
+            category="6. Origin and border",
         ),
     log:
         f"{R}/logs/origin_border.log",

@@ -42,19 +42,17 @@ class Moments:
             raise ValueError(f"expected a block of shape (k, {self.dim}), got {x.shape}")
         if len(x) == 0:
             return self
-        x = x.astype(np.float64, copy=False)
-        finite = np.isfinite(x).all(axis=1)
-        if not finite.all():
-            row = first_row + int(np.argmin(finite))
+        other = Moments(self.dim)
+        other.shift = x[0].astype(np.float64) if self.n == 0 else self.shift
+        d = np.subtract(x, other.shift, dtype=np.float64)  # convert and shift in one pass
+        mean = d.mean(axis=0)
+        if not np.isfinite(mean).all():  # NaN/inf anywhere poisons the mean: find the row
+            row = first_row + int(np.argmin(np.isfinite(x).all(axis=1)))
             where = f"{source} " if source else ""
             raise ValueError(f"non-finite value in {where}row {row}")
-        other = Moments(self.dim)
-        other.shift = x[0].copy() if self.n == 0 else self.shift
-        d = x - other.shift
-        mean = d.mean(axis=0)
         d -= mean
         other.n, other._mean, other.m2 = len(x), mean, d.T @ d
-        other.min, other.max = x.min(axis=0), x.max(axis=0)
+        other.min, other.max = x.min(axis=0).astype(np.float64), x.max(axis=0).astype(np.float64)
         self._absorb(other)
         return self
 

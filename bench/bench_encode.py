@@ -13,21 +13,14 @@ from pathlib import Path
 
 import torch
 import zarr
+from common import default_config
 
 from aelatent.dataset import prepare_images
 from aelatent.encode import encode_rows
 from aelatent.latentstore import create_latent_store
 from aelatent.model import Autoencoder, pick_device, to_input
 
-MODEL = {
-    "filters_encoder": [64, 64, 128, 128],
-    "filters_decoder": [128, 128, 64, 64],
-    "kernel_sizes": [3, 3, 3, 3],
-    "strides": [2, 2, 2, 2],
-    "latent_dim": 256,
-    "activation": "leaky_relu",
-    "normalization": "batch",
-}
+MODEL = default_config()["model"]
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import torch
+from common import default_config
 from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader
@@ -23,15 +24,7 @@ from aelatent.dataset import prepare_images
 from aelatent.model import Autoencoder, pick_device
 from aelatent.train import train
 
-MODEL = {
-    "filters_encoder": [64, 64, 128, 128],
-    "filters_decoder": [128, 128, 64, 64],
-    "kernel_sizes": [3, 3, 3, 3],
-    "strides": [2, 2, 2, 2],
-    "latent_dim": 256,
-    "activation": "leaky_relu",
-    "normalization": "batch",
-}
+MODEL = default_config()["model"]
 
 
 def dataloader_rate(root: Path, size: int, batch: int, dev: torch.device, workers: int) -> float:

@@ -15,12 +15,9 @@ from .errors import InputError
 log = logging.getLogger(__name__)
 
 
-def md5sum(path: str | os.PathLike, block: int = 1 << 20) -> str:
-    h = hashlib.md5()
+def md5sum(path: str | os.PathLike) -> str:
     with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "md5").hexdigest()
 
 
 def download(url: str, dest: str | os.PathLike, md5: str | None, timeout: float = 60.0) -> Path:

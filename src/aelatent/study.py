@@ -34,21 +34,32 @@ def uncorrelated_pairs(corr: np.ndarray, components: list[dict], n: int) -> list
     return [(i, j) for _, i, j in sorted(cand)[:n]]
 
 
+def overlays(latents_path: str, dim: int, *, b: float, num_stat: int, special_index: int, seed: int) -> dict:
+    """The article's extras on a pair grid: uniform vectors in [-b, b] and one real image's z-point.
+
+    The statistical vectors depend on (seed, b) only, so every grid for one b shows the same ones.
+    """
+    idx, special = special_vector(latents_path, special_index)
+    return {
+        "stat": uniform(num_stat, dim, b, np.random.default_rng([seed, int(b * 1000)])),
+        "stat_label": f"{num_stat} uniform vectors in [-{b:g}, {b:g}]",
+        "special": special,
+        "special_label": f"image {idx}",
+    }
+
+
 def pair_grid(sample_path, pairs_path, latents_path, out, *, b, num_stat, n_pairs, special_index, seed, dpi):
     """The article's figure: strongest pairs, M real points, ``num_stat`` uniform vectors in [-b, b]."""
     _, sample = load_sample(sample_path)
-    idx, special = special_vector(latents_path, special_index)
-    stat = uniform(num_stat, sample.shape[1], b, np.random.default_rng([seed, int(b * 1000)]))
     figures.plot_pair_grid(
         sample,
         strongest_pairs(pairs_path, n_pairs),
         out,
         title=f"The {n_pairs} most correlated component pairs, statistical vectors for b = {b:g}",
-        stat=stat,
-        stat_label=f"{num_stat} uniform vectors in [-{b:g}, {b:g}]",
-        special=special,
-        special_label=f"image {idx}",
         dpi=dpi,
+        **overlays(
+            latents_path, sample.shape[1], b=b, num_stat=num_stat, special_index=special_index, seed=seed
+        ),
     )
 
 
@@ -69,20 +80,16 @@ def uncorrelated_grid(
 ):
     """Non-correlated pairs among the dominant components, ``points`` real points."""
     _, sample = load_sample(sample_path)
-    pairs = uncorrelated_pairs(np.load(corr_path), read_tsv(components_path), n_pairs)
-    idx, special = special_vector(latents_path, special_index)
-    stat = uniform(num_stat, sample.shape[1], b, np.random.default_rng([seed, int(b * 1000)]))
     figures.plot_pair_grid(
         sample[:points],
-        pairs,
+        uncorrelated_pairs(np.load(corr_path), read_tsv(components_path), n_pairs),
         out,
         title=f"Non-correlated pairs of dominant components ({min(points, len(sample))} points, b = {b:g})",
-        stat=stat,
-        stat_label=f"{num_stat} uniform vectors in [-{b:g}, {b:g}]",
-        special=special,
-        special_label=f"image {idx}",
         point_size=3,
         dpi=dpi,
+        **overlays(
+            latents_path, sample.shape[1], b=b, num_stat=num_stat, special_index=special_index, seed=seed
+        ),
     )
 
 

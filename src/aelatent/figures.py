@@ -131,46 +131,45 @@ def plot_pair_grid(
 
 
 def plot_component_histograms(hist_path: str, components: list[dict], out: str, dpi: int = 96) -> None:
-    """All components' value distributions; dominant ones coloured, their mean and half-width marked."""
+    """Left: every component's value distribution, dominant ones coloured. Right: mean against
+    half-width per component, which is how the dominant ones stand out."""
     with np.load(hist_path) as f:
         edges, counts = f["edges"], f["counts"]
     centres = 0.5 * (edges[:-1] + edges[1:])
-    fig, ax = plt.subplots(figsize=(11, 6))
     dom = [r for r in components if r["dominant"]]
-    for r in components:
-        if not r["dominant"]:
-            ax.plot(centres, counts[r["index"]], color="0.75", lw=0.6)
+    rest = [r for r in components if not r["dominant"]]
     colours = plt.cm.tab20(np.linspace(0, 1, max(len(dom), 1)))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(15, 6), gridspec_kw={"width_ratios": [3, 2]})
+    for r in rest:
+        ax.plot(centres, counts[r["index"]], color="0.8", lw=0.5)
+    ax.plot([], [], color="0.8", label=f"{len(rest)} other components")
     for r, col in zip(dom, colours, strict=False):
-        y = counts[r["index"]]
-        ax.plot(
-            centres,
-            y,
-            color=col,
-            lw=1.6,
-            label=f"{r['index']}: mu {r['mean']:+.2f}, hw {r['half_width']:.2f}",
-        )
-        peak = y.max()
-        ax.plot(
-            [r["mode"] - r["half_width"], r["mode"] + r["half_width"]],
-            [peak / 2] * 2,
-            color=col,
-            lw=3,
-            alpha=0.6,
-        )
-        ax.axvline(r["mean"], color=col, lw=0.8, ls=":")
-    ax.plot([], [], color="0.75", label="other components")
+        ax.plot(centres, counts[r["index"]], color=col, lw=1.5, label=f"{r['index']}")
     lo = min(r["mean"] - 4 * r["std"] for r in components)
     hi = max(r["mean"] + 4 * r["std"] for r in components)
     ax.set_xlim(lo, hi)
     ax.set_xlabel("component value")
     ax.set_ylabel("number of vectors per bin")
-    ax.set_title(
-        "Distribution of every latent component (dominant ones coloured; bar = half-width at half max)"
-    )
-    ax.legend(
-        fontsize=7, ncol=2, loc="upper right", title="dominant: index, mean, half-width", title_fontsize=8
-    )
+    ax.set_title("Value distribution of every latent component")
+    ax.legend(fontsize=7, ncol=2, title="dominant component", title_fontsize=8, loc="upper left")
+
+    bx.scatter([r["mean"] for r in rest], [r["half_width"] for r in rest], s=12, color="0.6", label="other")
+    for r, col in zip(dom, colours, strict=False):
+        bx.scatter(r["mean"], r["half_width"], s=40, color=col, edgecolors="black", linewidths=0.5)
+        bx.annotate(
+            str(r["index"]),
+            (r["mean"], r["half_width"]),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
+    bx.scatter([], [], s=40, color="white", edgecolors="black", label="dominant (index shown)")
+    bx.axvline(0, color="k", lw=0.6)
+    bx.set_xlabel("mean mu")
+    bx.set_ylabel("half-width at half maximum hw")
+    bx.set_title("Dominant components: large |mu| or large hw")
+    bx.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
     _save(fig, out, dpi)
 
 
@@ -214,31 +213,33 @@ def plot_threshold_counts(rows: list[dict], n_all: int, m: int, out: str, dpi: i
 
 
 def plot_radii(sample: np.ndarray, rows: list[dict], seed: int, out: str, dpi: int = 96) -> None:
-    """Radii of real vectors against uniform [-b, b] vectors for the swept b values."""
+    """Radii of real vectors against uniform [-b, b] vectors for the swept b values; every
+    histogram is scaled to peak 1 so the narrow uniform peaks do not flatten the real one."""
     rng = np.random.default_rng(seed)
     r_real = np.linalg.norm(sample, axis=1)
-    fig, ax = plt.subplots(figsize=(8, 5))
-    ax.hist(r_real, bins=60, density=True, color="tab:blue", alpha=0.6, label="real vectors")
-    cmap = plt.cm.viridis(np.linspace(0, 1, len(rows)))
-    for row, col in zip(rows, cmap, strict=True):
-        r = np.linalg.norm(rng.uniform(-row["b"], row["b"], (len(sample), sample.shape[1])), axis=1)
-        lw = 2.5 if row["best"] else 1.0
-        ax.hist(
-            r,
-            bins=60,
-            density=True,
-            histtype="step",
-            color=col,
-            lw=lw,
-            label=f"uniform b={row['b']:g}" + (" (best)" if row["best"] else ""),
-        )
+    radii = [
+        np.linalg.norm(rng.uniform(-r["b"], r["b"], (len(sample), sample.shape[1])), axis=1) for r in rows
+    ]
+    edges = np.linspace(0, max(r_real.max(), max(r.max() for r in radii)) * 1.02, 240)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+
+    def peak_one(x: np.ndarray) -> np.ndarray:
+        h, _ = np.histogram(x, edges)
+        return h / h.max()
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    ax.fill_between(centres, peak_one(r_real), step="mid", color="tab:blue", alpha=0.45, label="real vectors")
+    cmap = plt.cm.viridis(np.linspace(0, 0.9, len(rows)))
+    for row, r, col in zip(rows, radii, cmap, strict=True):
+        label = f"uniform b={row['b']:g}" + (" (best)" if row["best"] else "")
+        ax.step(centres, peak_one(r), where="mid", color=col, lw=2.5 if row["best"] else 1.0, label=label)
     ax.set_xlabel("vector length |z|")
-    ax.set_ylabel("density")
+    ax.set_ylabel("vectors per bin (scaled to peak 1)")
     best = next(r for r in rows if r["best"])
     ax.set_title(
         f"Radii: real vectors against uniform [-b, b] vectors (best b = {best['b']:g}, KS {best['ks']:.2f})"
     )
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _save(fig, out, dpi)
 
 

@@ -71,3 +71,16 @@ def test_config_readme_documents_every_key():
 
     for key in keys(schema["properties"]):
         assert f"`{key}`" in readme, key
+
+
+def test_workflow_refuses_image_size_that_does_not_fit_the_strides(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("run: bad\ndataset:\n  image_size: 60\n")
+    res = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", str(bad), "-d", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode != 0
+    assert "dataset.image_size=60 does not fit model.strides=[2, 2, 2, 2]" in res.stdout + res.stderr

@@ -16,8 +16,9 @@ from aelatent import checkpoint
 from aelatent.dataset import prepare_images
 from aelatent.encode import create_for_model, encode_shard
 from aelatent.errors import InputError
+from aelatent.geometry import check_geometry
 from aelatent.latentstore import shard_ranges
-from aelatent.model import Autoencoder, check_geometry
+from aelatent.model import Autoencoder
 from aelatent.train import TrainingDiverged, load_model, train
 
 SMALL_MODEL = {

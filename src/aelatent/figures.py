@@ -124,7 +124,9 @@ def plot_pair_grid(
     for ax in axes.flat[len(pairs) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, markerscale=3, frameon=False)
+    legend = fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    for handle in legend.legend_handles:
+        handle.set_sizes([40])  # one readable marker size, whatever the point sizes in the panels
     fig.suptitle(title, fontsize=14)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     _save(fig, out, dpi)

@@ -1,6 +1,7 @@
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -15,6 +16,12 @@ os.environ.update(
         filter(None, [str(LIB.parent), os.environ.get("PYTHONPATH")])
     )
 )
+sys.path.insert(0, str(LIB.parent))
+from aelatent.geometry import check_geometry
+
+# An image size the strides cannot halve evenly fails here, before any job runs.
+check_geometry(config["model"], config["dataset"]["image_size"])
+
 SHARDS = range(config["encode"]["shards"])
 GPU = 1 if config["device"] == "cuda" else 0
 

@@ -2,14 +2,17 @@ import hashlib
 import http.server
 import io
 import logging
+import subprocess
+import sys
 import threading
 import zipfile
 from functools import partial
 
 import numpy as np
 import pytest
+import yaml
 import zarr
-from conftest import with_defaults
+from conftest import ROOT, with_defaults
 from PIL import Image
 
 from aelatent.dataset import fetch_celeba, prepare_images
@@ -197,3 +200,35 @@ def test_download_with_bad_md5_is_refused_and_removed(tmp_path, http_root):
         download(f"{url}/f.bin", dest, "0" * 32)
     assert not dest.exists() and not dest.with_name("f.bin.part").exists()
     assert download(f"{url}/f.bin", dest, md5(www / "f.bin")).read_bytes() == b"x" * 5000
+
+
+def test_workflow_downloads_celeba_then_builds_the_store(tmp_path, http_root):
+    www, url = http_root
+    make_celeba_tree(www, n=20, as_zip=True)
+    files = [
+        {"name": n, "url": f"{url}/{n}", "md5": md5(www / n)}
+        for n in ("img_align_celeba.zip", "list_eval_partition.txt")
+    ]
+    cfg = {
+        "run": "dl",
+        "device": "cpu",
+        "dataset": {
+            "source": "celeba",
+            "path": "data/celeba",
+            "download": True,
+            "files": files,
+            "image_size": 16,
+            "crop": 148,
+            "chunk_images": 8,
+        },
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", "c.yaml"]
+    res = subprocess.run(
+        [*cmd, "-c1", "--until", "prepare_images"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    g = zarr.open_group(tmp_path / "results" / "dl" / "data" / "images.zarr", mode="r")
+    assert g["images"].shape == (20, 16, 16, 3) and g.attrs["source"] == "celeba"
+    assert (tmp_path / "data" / "celeba" / "img_align_celeba.zip").exists()
+    assert "downloaded" in (tmp_path / "results" / "dl" / "logs" / "download_celeba.log").read_text()

@@ -44,7 +44,8 @@ def generate(name: str, n: int, m: Moments, sample: np.ndarray, cfg: dict, seed:
     if name == "pca_ellipsoid":
         # Principal axes of the exact covariance (all N vectors), not of a sample.
         evals, evecs = np.linalg.eigh(m.cov())
-        axes = cfg["pca_sigma"] * np.sqrt(np.clip(evals, 0, None))
+        sigma = cfg["pca_sigma"] or np.sqrt(m.dim)
+        axes = sigma * np.sqrt(np.clip(evals, 0, None))
         u = rng.standard_normal((n, m.dim))
         u /= np.linalg.norm(u, axis=1, keepdims=True)
         r = rng.random((n, 1)) ** (1.0 / m.dim)

@@ -1,6 +1,6 @@
 """Synthetic face generation rate on one core (goal: at least 5,000 images/s at 64x64).
 
-    python bench/bench_synthetic.py [--images 20000] [--size 64] [--batch 1024]
+python bench/bench_synthetic.py [--images 20000] [--size 64] [--batch 1024]
 """
 
 from __future__ import annotations

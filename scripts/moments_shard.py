@@ -6,4 +6,6 @@ log_to(snakemake.log[0])
 
 from aelatent.stats import shard_moments  # noqa: E402
 
-shard_moments(str(Path(snakemake.input.store).parent), snakemake.input.marker, snakemake.output[0])
+shard_moments(
+    str(Path(snakemake.input.store).parent), snakemake.input.marker, snakemake.output[0], snakemake.threads
+)

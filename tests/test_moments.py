@@ -98,3 +98,24 @@ def test_bad_input_errors():
     assert m.update(np.zeros((0, 3))).n == 2
     with pytest.raises(ValueError, match="dim 3 with dim 4"):
         m.merge(Moments(4))
+
+
+def test_chunk_moments_matches_numpy_and_ignores_worker_count(tmp_path):
+    import zarr
+
+    from aelatent.stream import chunk_moments
+
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((5000, 7)) * 3 + 100).astype(np.float32)
+    z = zarr.create_array(str(tmp_path / "z.zarr"), shape=x.shape, chunks=(700, 7), dtype="f4")
+    z[:] = x
+    one, three = chunk_moments(z, workers=1), chunk_moments(z, workers=3)
+    assert np.array_equal(one.m2, three.m2) and np.array_equal(one.mean, three.mean)
+    assert close(one.cov(), np.cov(x.astype(np.float64), rowvar=False))
+    part = chunk_moments(z, 1400, 3500, workers=2)
+    assert part.n == 2100 and close(part.mean, x[1400:3500].astype(np.float64).mean(axis=0))
+    bad = x.copy()
+    bad[2222, 3] = np.nan
+    z[:] = bad
+    with pytest.raises(ValueError, match="shard 5 row 2222"):
+        chunk_moments(z, workers=2, source="shard 5")

@@ -10,9 +10,8 @@ import hashlib
 import logging
 import os
 import shutil
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,23 +20,13 @@ import zarr
 from tqdm import tqdm
 
 from .errors import InputError
+from .stream import bounded_map
 
 log = logging.getLogger(__name__)
 
 # A block loader gets a candidate range [a, b) and returns the images it could load and a
 # boolean mask over the range saying which candidates those are.
 BlockLoader = Callable[[int, int], tuple[np.ndarray, np.ndarray]]
-
-
-def bounded_map(ex: Executor, fn: Callable, items: Iterable, ahead: int) -> Iterator:
-    """Like ``ex.map`` but with at most ``ahead`` tasks in flight, so memory stays bounded."""
-    pending: deque = deque()
-    for item in items:
-        pending.append(ex.submit(fn, item))
-        if len(pending) >= ahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
 
 
 def write_image_store(

@@ -11,19 +11,17 @@ import numpy as np
 from .imagestore import open_image_store
 from .latentstore import open_latents
 from .moments import Moments
-from .stream import iter_chunks
+from .stream import chunk_moments, iter_chunks
 from .tables import read_tsv, write_tsv
 
 log = logging.getLogger(__name__)
 
 
-def shard_moments(latents_path: str, marker_path: str, out: str) -> Moments:
+def shard_moments(latents_path: str, marker_path: str, out: str, threads: int = 1) -> Moments:
     """Accumulate the moments of the rows one encode shard wrote (range from its marker)."""
     marker = json.loads(Path(marker_path).read_text())
     z = open_latents(latents_path)
-    m = Moments(z.shape[1])
-    for a, block in iter_chunks(z, marker["start"], marker["stop"]):
-        m.update(block, first_row=a, source=f"shard {marker['shard']}")
+    m = chunk_moments(z, marker["start"], marker["stop"], workers=threads, source=f"shard {marker['shard']}")
     m.save(out)
     log.info("shard %d: %d rows", marker["shard"], m.n)
     return m

@@ -22,32 +22,33 @@ from .latentstore import (
     write_marker,
 )
 from .model import pick_device, to_input
+from .stream import iter_chunks
 from .train import load_model
 
 log = logging.getLogger(__name__)
 
 
 def encode_rows(model, images, start: int, stop: int, chunk: int, batch: int, device, sink) -> None:
-    """Encode rows [start, stop) chunk by chunk; ``sink(a, z)`` receives each chunk's vectors.
+    """Encode rows [start, stop) in blocks of ``chunk`` rows; ``sink(a, z)`` receives each block.
 
-    Reading the next chunk and handing the previous one to ``sink`` run on worker threads while
-    the model computes; batches restart at each chunk, so results never depend on the shard layout.
+    The next block is read, and the previous one handed to ``sink``, on worker threads while the
+    model computes; batches restart at each block, so results never depend on the shard layout.
     """
-    starts = list(range(start, stop, chunk))
     use_amp = device.type == "cuda"
-    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as writer:
-        nxt = reader.submit(lambda a: images[a : min(a + chunk, stop)], starts[0]) if starts else None
+    n_blocks = -(-(stop - start) // chunk)
+    with ThreadPoolExecutor(1) as writer:
         pending = None
-        for i, a in enumerate(tqdm(starts, desc=f"encode rows {start}-{stop}", unit="chunk")):
-            block = nxt.result()
-            if i + 1 < len(starts):
-                nxt = reader.submit(lambda a: images[a : min(a + chunk, stop)], starts[i + 1])
+        blocks = iter_chunks(images, start, stop, step=chunk)
+        for a, block in tqdm(blocks, total=n_blocks, desc=f"encode rows {start}-{stop}", unit="chunk"):
             x_all = torch.from_numpy(block).to(device)
-            out = []
             with torch.inference_mode(), torch.autocast("cuda", torch.bfloat16, enabled=use_amp):
-                for b in range(0, len(x_all), batch):
-                    out.append(model.encode(to_input(x_all[b : b + batch])).float())
-            z = torch.cat(out).cpu().numpy()
+                z = torch.cat(
+                    [
+                        model.encode(to_input(x_all[b : b + batch])).float()
+                        for b in range(0, len(x_all), batch)
+                    ]
+                )
+            z = z.cpu().numpy()
             if not np.isfinite(z).all():
                 raise FloatingPointError(f"non-finite latent values in rows {a}-{a + len(z)}")
             if pending is not None:

@@ -29,6 +29,39 @@ log = logging.getLogger(__name__)
 BlockLoader = Callable[[int, int], tuple[np.ndarray, np.ndarray]]
 
 
+class ChunkWriter:
+    """Appends images of any count and writes them to ``array`` in whole chunks, in order,
+    hashing exactly the bytes written (so the checksum does not depend on how loading was split)."""
+
+    def __init__(self, array: zarr.Array):
+        self.array, self.chunk = array, array.chunks[0]
+        self.pending: list[np.ndarray] = []
+        self.n_pending = self.written = 0
+        self.digest = hashlib.sha256()
+
+    def append(self, images: np.ndarray) -> None:
+        self.pending.append(images)
+        self.n_pending += len(images)
+        if self.n_pending >= self.chunk:
+            self._flush(whole_chunks_only=True)
+
+    def close(self) -> int:
+        self._flush(whole_chunks_only=False)
+        return self.written
+
+    def _flush(self, whole_chunks_only: bool) -> None:
+        if not self.pending:
+            return
+        data = np.concatenate(self.pending)
+        n = len(data) // self.chunk * self.chunk if whole_chunks_only else len(data)
+        if n:
+            self.array[self.written : self.written + n] = data[:n]
+            self.digest.update(data[:n].tobytes())
+            self.written += n
+        self.pending = [data[n:]] if n < len(data) else []
+        self.n_pending = len(data) - n
+
+
 def write_image_store(
     out: str | os.PathLike,
     n_candidates: int,
@@ -44,20 +77,34 @@ def write_image_store(
     factor_names: Iterable[str] | None = None,
 ) -> int:
     """Load ``n_candidates`` images block by block in parallel and write them as whole chunks."""
+    blocks = [(a, min(a + chunk, n_candidates)) for a in range(0, n_candidates, chunk)]
+    keep = np.zeros(n_candidates, dtype=bool)
     with atomic_dir(out) as tmp:
-        return _fill(
-            tmp,
-            n_candidates,
-            load_block,
-            size,
-            chunk,
-            threads,
-            split,
-            attrs,
-            min_images,
-            factors,
-            factor_names,
-        )
+        group = zarr.open_group(tmp, mode="w")
+        shape = (max(n_candidates, 1), size, size, 3)
+        images = group.create_array("images", shape=shape, chunks=(chunk, size, size, 3), dtype="u1")
+        writer = ChunkWriter(images)
+        workers = max(threads, 1)
+        with ThreadPoolExecutor(workers) as ex, tqdm(total=n_candidates, desc="images", unit="img") as bar:
+            loaded = bounded_map(ex, lambda ab: load_block(*ab), blocks, 2 * workers)
+            for (a, b), (imgs, ok) in zip(blocks, loaded, strict=True):
+                keep[a:b] = ok
+                writer.append(imgs)
+                bar.update(b - a)
+        written = writer.close()
+        if written < min_images:
+            raise InputError(
+                f"only {written} usable images (of {n_candidates} candidates); "
+                f"dataset.min_images requires at least {min_images}"
+            )
+        images.resize((written, size, size, 3))
+        group.create_array("split", data=np.asarray(split, dtype=np.int8)[keep], chunks=(chunk * 16,))
+        if factors is not None:
+            f = np.asarray(factors, dtype=np.float32)[keep]
+            group.create_array("factors", data=f, chunks=(chunk * 16, f.shape[1]))
+            attrs = {**attrs, "factor_names": list(factor_names or [])}
+        group.attrs.update({**attrs, "n_images": written, "content_sha256": writer.digest.hexdigest()})
+    return written
 
 
 @contextmanager
@@ -74,60 +121,6 @@ def atomic_dir(out: str | os.PathLike) -> Iterator[Path]:
     if out.exists():
         shutil.rmtree(out)
     os.replace(tmp, out)
-
-
-def _fill(
-    tmp, n_candidates, load_block, size, chunk, threads, split, attrs, min_images, factors, factor_names
-) -> int:
-    group = zarr.open_group(tmp, mode="w")
-    shape = (max(n_candidates, 1), size, size, 3)
-    images = group.create_array("images", shape=shape, chunks=(chunk, size, size, 3), dtype="u1")
-    keep = np.zeros(n_candidates, dtype=bool)
-    digest = hashlib.sha256()
-    buffered: list[np.ndarray] = []
-    n_buffered = written = 0
-
-    def flush(final: bool) -> None:
-        nonlocal buffered, n_buffered, written
-        if not buffered:
-            return
-        data = np.concatenate(buffered)
-        whole = len(data) if final else len(data) // chunk * chunk
-        if whole:
-            images[written : written + whole] = data[:whole]
-            digest.update(data[:whole].tobytes())
-            written += whole
-        buffered = [data[whole:]] if whole < len(data) else []
-        n_buffered = len(data) - whole
-
-    blocks = [(a, min(a + chunk, n_candidates)) for a in range(0, n_candidates, chunk)]
-    with (
-        ThreadPoolExecutor(max(threads, 1)) as ex,
-        tqdm(total=n_candidates, desc="images", unit="img") as bar,
-    ):
-        loaded = bounded_map(ex, lambda ab: load_block(*ab), blocks, 2 * max(threads, 1))
-        for (a, b), (imgs, ok) in zip(blocks, loaded, strict=True):
-            keep[a:b] = ok
-            buffered.append(imgs)
-            n_buffered += len(imgs)
-            if n_buffered >= chunk:
-                flush(final=False)
-            bar.update(b - a)
-    flush(final=True)
-
-    if written < min_images:
-        raise InputError(
-            f"only {written} usable images (of {n_candidates} candidates); "
-            f"dataset.min_images requires at least {min_images}"
-        )
-    images.resize((written, size, size, 3))
-    group.create_array("split", data=np.asarray(split, dtype=np.int8)[keep], chunks=(chunk * 16,))
-    if factors is not None:
-        f = np.asarray(factors, dtype=np.float32)[keep]
-        group.create_array("factors", data=f, chunks=(chunk * 16, f.shape[1]))
-        attrs = {**attrs, "factor_names": list(factor_names or [])}
-    group.attrs.update({**attrs, "n_images": written, "content_sha256": digest.hexdigest()})
-    return written
 
 
 def open_image_store(path: str | os.PathLike) -> zarr.Group:

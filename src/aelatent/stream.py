@@ -23,15 +23,17 @@ def bounded_map(ex: Executor, fn: Callable, items: Iterable, ahead: int) -> Iter
         yield pending.popleft().result()
 
 
-def iter_chunks(arr, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(first_row, block)`` over [start, stop), chunk-aligned, the next chunk read ahead."""
+def iter_chunks(
+    arr, start: int = 0, stop: int | None = None, step: int | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(first_row, block)`` over [start, stop) in blocks of ``step`` rows (default: the
+    array's chunk), the next block read ahead on a worker thread."""
     stop = arr.shape[0] if stop is None else stop
-    step = arr.chunks[0]
+    step = step or arr.chunks[0]
     starts = range(start, stop, step)
     with ThreadPoolExecutor(1) as pool:
-        yield from zip(
-            starts, bounded_map(pool, lambda a: arr[a : min(a + step, stop)], starts, 2), strict=True
-        )
+        blocks = bounded_map(pool, lambda a: arr[a : min(a + step, stop)], starts, ahead=2)
+        yield from zip(starts, blocks, strict=True)
 
 
 SUB_ROWS = 2048

@@ -109,27 +109,33 @@ def train(
 
     step = torch.compile(model) if train_cfg.get("compile") else model
     batch = train_cfg["batch_size"]
+    sync_every = 1 if dev.type == "cpu" else 50
     for epoch in range(start_epoch, train_cfg["epochs"]):
         model.train()
         gen = torch.Generator().manual_seed(seed + epoch)
         order = torch.randperm(len(train_imgs), generator=gen).to(dev)
-        t0, total, seen = time.perf_counter(), 0.0, 0
+        t0, seen = time.perf_counter(), 0
+        total = torch.zeros((), device=dev)
         bar = tqdm(range(0, len(order), batch), desc=f"epoch {epoch + 1}/{train_cfg['epochs']}")
-        for a in bar:
+        for i, a in enumerate(bar):
             x = to_input(train_imgs[order[a : a + batch]])
             with amp():
                 loss = nn.functional.mse_loss(step(x).float(), x)
-            if not torch.isfinite(loss):
-                raise TrainingDiverged(
-                    f"loss became {loss.item()} in epoch {epoch + 1} at batch {a // batch}; "
-                    f"stopped, last good checkpoint kept at {ckpt}"
-                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += loss.item() * len(x)
+            total += loss.detach() * len(x)
             seen += len(x)
-            bar.set_postfix(mse=f"{total / seen:.5f}")
+            # Reading the loss waits for the GPU, so there it happens every `sync_every` steps;
+            # a NaN caught a few steps late still never reaches a checkpoint.
+            if i % sync_every == 0 or a + batch >= len(order):
+                mean = total.item() / seen
+                if not math.isfinite(mean):
+                    raise TrainingDiverged(
+                        f"loss became {mean} in epoch {epoch + 1} by batch {i}; "
+                        f"stopped, last good checkpoint kept at {ckpt}"
+                    )
+                bar.set_postfix(mse=f"{mean:.5f}")
         if dev.type == "cuda":
             torch.cuda.synchronize()
         rate = seen / (time.perf_counter() - t0)
@@ -139,12 +145,12 @@ def train(
         metrics.append(
             {
                 "epoch": epoch + 1,
-                "train_mse": total / seen,
+                "train_mse": mean,
                 "valid_mse": valid,
                 "images_per_s": rate,
             }
         )
-        log.info("epoch %d: train %.5f valid %.5f, %.0f images/s", epoch + 1, total / seen, valid, rate)
+        log.info("epoch %d: train %.5f valid %.5f, %.0f images/s", epoch + 1, mean, valid, rate)
         ckpt_state = {
             "key": key,
             "epoch": epoch,

@@ -2,7 +2,7 @@ from aelatent.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent import study  # noqa: E402
+from aelatent import coverage  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-study.radii(i[0], o.table, o.figure, b_sweep=p.b_sweep, seed=p.seed, dpi=p.dpi)
+coverage.write_radii(i[0], o.table, o.figure, b_sweep=p.b_sweep, seed=p.seed, dpi=p.dpi)

@@ -2,7 +2,7 @@ from aelatent.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent import study  # noqa: E402
+from aelatent import coverage  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-study.coverage(i.moments, i.sample, i.vectors, p.names, o.table, o.figure, seed=p.seed, dpi=p.dpi)
+coverage.write_coverage(i.moments, i.sample, i.vectors, p.names, o.table, o.figure, seed=p.seed, dpi=p.dpi)

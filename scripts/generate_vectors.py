@@ -2,7 +2,9 @@ from aelatent.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent import study  # noqa: E402
+from aelatent import vectors  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-study.make_vectors(i.moments, i.sample, o[0], generator=snakemake.wildcards.generator, cfg=p.cfg, seed=p.seed)
+vectors.write_vectors(
+    i.moments, i.sample, o[0], generator=snakemake.wildcards.generator, cfg=p.cfg, seed=p.seed
+)

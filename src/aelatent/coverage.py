@@ -7,7 +7,10 @@ from scipy.linalg import solve_triangular
 from scipy.stats import ks_2samp
 from sklearn.neighbors import NearestNeighbors
 
+from . import figures
 from .moments import Moments
+from .stats import load_sample
+from .tables import write_tsv
 from .vectors import cholesky
 
 
@@ -88,3 +91,28 @@ def uniform_radii_match(sample: np.ndarray, b_values, n: int, seed: int) -> list
     for row in rows:
         row["best"] = int(row is best)
     return rows
+
+
+def write_radii(sample_path, out_table, out_figure, *, b_sweep, seed, dpi):
+    """Radius match of uniform vectors over a sweep of b; the best b is flagged."""
+    _, sample = load_sample(sample_path)
+    rows = uniform_radii_match(sample, b_sweep, len(sample), seed)
+    write_tsv(rows, out_table)
+    figures.plot_radii(sample, rows, seed, out_figure, dpi)
+
+
+def write_coverage(moments_path, sample_path, vector_paths, names, out_table, out_figure, *, seed, dpi):
+    m = Moments.load(moments_path)
+    _, sample = load_sample(sample_path)
+    rows = [coverage_row(n, np.load(p), m, sample, seed) for n, p in zip(names, vector_paths, strict=True)]
+    write_tsv(rows, out_table)
+    figures.plot_coverage(rows, out_figure, dpi)
+
+
+def write_origin(moments_path, sample_path, out_table, out_figure, *, dpi):
+    m = Moments.load(moments_path)
+    _, sample = load_sample(sample_path)
+    info = origin_border(m, sample)
+    write_tsv([info], out_table)
+    d_real = mahalanobis(sample, m.mean, cholesky(m.cov()))
+    figures.plot_origin(d_real, info, zero_positions(sample), out_figure, dpi)

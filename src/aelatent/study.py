@@ -1,16 +1,15 @@
-"""The study's figure and table steps: each reads pipeline files, computes, and writes outputs."""
+"""Figure steps of the study: each reads pipeline files and writes one figure."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from . import figures
-from .coverage import coverage_row, mahalanobis, origin_border, uniform_radii_match, zero_positions
 from .latentstore import open_latents
 from .moments import Moments
 from .stats import load_sample
-from .tables import read_tsv, write_tsv
-from .vectors import cholesky, generate, uniform
+from .tables import read_tsv
+from .vectors import uniform
 
 
 def special_vector(latents_path: str, index: int) -> tuple[int, np.ndarray]:
@@ -119,20 +118,6 @@ def threshold_figure(counts_path, moments_path, sample_path, out, *, dpi):
     figures.plot_threshold_counts(read_tsv(counts_path), Moments.load(moments_path).n, len(sample), out, dpi)
 
 
-def radii(sample_path, out_table, out_figure, *, b_sweep, seed, dpi):
-    """Radius match of uniform vectors over a sweep of b; the best b is flagged."""
-    _, sample = load_sample(sample_path)
-    rows = uniform_radii_match(sample, b_sweep, len(sample), seed)
-    write_tsv(rows, out_table)
-    figures.plot_radii(sample, rows, seed, out_figure, dpi)
-
-
-def make_vectors(moments_path, sample_path, out, *, generator, cfg, seed):
-    _, sample = load_sample(sample_path)
-    vecs = generate(generator, cfg["n"], Moments.load(moments_path), sample, cfg, seed)
-    np.save(out, vecs.astype(np.float32))
-
-
 def decoded(model_path, vectors_path, out, *, grid, generator, dpi):
     figures.plot_decoded(
         model_path,
@@ -142,23 +127,6 @@ def decoded(model_path, vectors_path, out, *, grid, generator, dpi):
         out,
         dpi,
     )
-
-
-def coverage(moments_path, sample_path, vector_paths, names, out_table, out_figure, *, seed, dpi):
-    m = Moments.load(moments_path)
-    _, sample = load_sample(sample_path)
-    rows = [coverage_row(n, np.load(p), m, sample, seed) for n, p in zip(names, vector_paths, strict=True)]
-    write_tsv(rows, out_table)
-    figures.plot_coverage(rows, out_figure, dpi)
-
-
-def origin(moments_path, sample_path, out_table, out_figure, *, dpi):
-    m = Moments.load(moments_path)
-    _, sample = load_sample(sample_path)
-    info = origin_border(m, sample)
-    write_tsv([info], out_table)
-    d_real = mahalanobis(sample, m.mean, cholesky(m.cov()))
-    figures.plot_origin(d_real, info, zero_positions(sample), out_figure, dpi)
 
 
 def factor_figure(factor_path, out, *, dpi):

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 
 from .moments import Moments
+from .stats import load_sample
 
 GENERATORS = ("uniform", "normal", "mvn", "gmm", "pca_ellipsoid")
 
@@ -51,3 +52,9 @@ def generate(name: str, n: int, m: Moments, sample: np.ndarray, cfg: dict, seed:
         r = rng.random((n, 1)) ** (1.0 / m.dim)
         return m.mean + (u * r * axes) @ evecs.T
     raise ValueError(f"unknown generator {name!r}; choose from {', '.join(GENERATORS)}")
+
+
+def write_vectors(moments_path, sample_path, out, *, generator, cfg, seed):
+    _, sample = load_sample(sample_path)
+    vecs = generate(generator, cfg["n"], Moments.load(moments_path), sample, cfg, seed)
+    np.save(out, vecs.astype(np.float32))

@@ -1,6 +1,7 @@
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -27,11 +28,20 @@ GPU = 1 if config["device"] == "cuda" else 0
 
 
 def lib(*modules):
-    """Content hash of the library modules behind a rule, passed as a param, so that editing
-    one of them reruns exactly the jobs that use it."""
+    """Content hash of the library modules a rule's script imports and of every package module
+    they import in turn, passed as a param: editing one reruns exactly the jobs that use it.
+    """
+    seen, todo = set(), list(modules)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            text = (LIB / f"{name}.py").read_text()
+            todo += re.findall(r"^from \.(\w+) import", text, re.M)
+            todo += re.findall(r"^from \. import (\w+)", text, re.M)
     h = hashlib.sha256()
-    for m in sorted(modules):
-        h.update((LIB / f"{m}.py").read_bytes())
+    for name in sorted(seen):
+        h.update((LIB / f"{name}.py").read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -36,7 +36,7 @@ rule prepare_images:
     params:
         dataset=section("dataset"),
         seed=config["seed"],
-        lib=lib("dataset", "imagestore", "imagesource", "synthetic", "archive"),
+        lib=lib("dataset"),
     script:
         "../../scripts/prepare_images.py"
 

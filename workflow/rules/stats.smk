@@ -15,7 +15,7 @@ rule moments_shard:
         mem_mb=2000,
         runtime=30,
     params:
-        lib=lib("moments", "stream", "latentstore"),
+        lib=lib("stats"),
     script:
         "../../scripts/moments_shard.py"
 
@@ -91,7 +91,7 @@ rule component_stats:
     params:
         bin_width=config["stats"]["hist_bin_width"],
         n_dominant=config["stats"]["n_dominant"],
-        lib=lib("stats", "moments", "stream", "tables"),
+        lib=lib("stats"),
     script:
         "../../scripts/component_stats.py"
 
@@ -125,7 +125,7 @@ rule correlations:
         pair_threshold=config["stats"]["pair_threshold"],
         bootstrap=config["stats"]["bootstrap"],
         seed=config["seed"],
-        lib=lib("stats", "moments", "tables"),
+        lib=lib("stats"),
     script:
         "../../scripts/correlations.py"
 
@@ -153,7 +153,7 @@ rule special_points:
     params:
         threshold=config["stats"]["special_threshold"],
         pair=config["stats"]["special_pair"],
-        lib=lib("stats", "stream", "tables"),
+        lib=lib("stats"),
     script:
         "../../scripts/special_points.py"
 
@@ -178,6 +178,6 @@ rule factor_correlations:
         mem_mb=2000,
         runtime=20,
     params:
-        lib=lib("stats", "moments", "stream", "tables"),
+        lib=lib("stats"),
     script:
         "../../scripts/factor_correlations.py"

@@ -21,7 +21,7 @@ rule train_autoencoder:
         seed=config["seed"],
         device=config["device"],
         checkpoint=f"{R}/model/checkpoint.pt",
-        lib=lib("train", "model", "checkpoint", "imagestore"),
+        lib=lib("train"),
     script:
         "../../scripts/train_autoencoder.py"
 
@@ -53,6 +53,6 @@ rule plot_training:
     params:
         n=8,
         dpi=config["figures"]["dpi"],
-        lib=lib("figures", "train", "model"),
+        lib=lib("figures"),
     script:
         "../../scripts/plot_training.py"

@@ -20,7 +20,7 @@ rule generate_vectors:
     params:
         cfg=section("vectors"),
         seed=config["seed"],
-        lib=lib("vectors", "study", "moments"),
+        lib=lib("vectors"),
     script:
         "../../scripts/generate_vectors.py"
 
@@ -47,7 +47,7 @@ rule decode_vectors:
     params:
         grid=VEC["decode_grid"],
         dpi=config["figures"]["dpi"],
-        lib=lib("study", "figures", "model", "train"),
+        lib=lib("study"),
     script:
         "../../scripts/decode_vectors.py"
 
@@ -80,7 +80,7 @@ rule coverage:
         names=VEC["generators"],
         seed=config["seed"],
         dpi=config["figures"]["dpi"],
-        lib=lib("study", "coverage", "figures"),
+        lib=lib("coverage"),
     script:
         "../../scripts/coverage.py"
 
@@ -110,6 +110,6 @@ rule origin_border:
         runtime=10,
     params:
         dpi=config["figures"]["dpi"],
-        lib=lib("study", "coverage", "figures"),
+        lib=lib("coverage"),
     script:
         "../../scripts/origin_border.py"

@@ -179,13 +179,18 @@ def md5(path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-def test_download_with_good_md5_builds_the_store(tmp_path, http_root):
-    www, url = http_root
-    make_celeba_tree(www, n=8, as_zip=True)
-    files = [
+def celeba_files(www, url) -> list[dict]:
+    """The ``dataset.files`` entries for the CelebA files served from ``www``."""
+    return [
         {"name": n, "url": f"{url}/{n}", "md5": md5(www / n)}
         for n in ("img_align_celeba.zip", "list_eval_partition.txt")
     ]
+
+
+def test_download_with_good_md5_builds_the_store(tmp_path, http_root):
+    www, url = http_root
+    make_celeba_tree(www, n=8, as_zip=True)
+    files = celeba_files(www, url)
     dest = tmp_path / "celeba"
     fetch_celeba(str(dest), files)
     n = prepare_images(ds_config("celeba", dest, crop=148), str(tmp_path / "o.zarr"), 2, 0)
@@ -205,10 +210,7 @@ def test_download_with_bad_md5_is_refused_and_removed(tmp_path, http_root):
 def test_workflow_downloads_celeba_then_builds_the_store(tmp_path, http_root):
     www, url = http_root
     make_celeba_tree(www, n=20, as_zip=True)
-    files = [
-        {"name": n, "url": f"{url}/{n}", "md5": md5(www / n)}
-        for n in ("img_align_celeba.zip", "list_eval_partition.txt")
-    ]
+    files = celeba_files(www, url)
     cfg = {
         "run": "dl",
         "device": "cpu",

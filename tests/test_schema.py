@@ -42,15 +42,16 @@ def test_all_shipped_configs_are_valid():
         with_defaults(yaml.safe_load((ROOT / "config" / f"{name}.yaml").read_text()))
 
 
+def dry_run(tmp_path, config_text: str) -> subprocess.CompletedProcess:
+    """``snakemake -n`` with the given config in an empty working directory."""
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(config_text)
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--configfile", str(cfg), "-d", str(tmp_path)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+
+
 def test_workflow_refuses_unknown_key_before_any_job(tmp_path):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("run: bad\ndataset:\n  image_sise: 64\n")
-    res = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--configfile", str(bad), "-d", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    res = dry_run(tmp_path, "run: bad\ndataset:\n  image_sise: 64\n")
     assert res.returncode != 0
     assert "image_sise" in res.stdout + res.stderr
     assert not (tmp_path / "results").exists()
@@ -74,13 +75,6 @@ def test_config_readme_documents_every_key():
 
 
 def test_workflow_refuses_image_size_that_does_not_fit_the_strides(tmp_path):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("run: bad\ndataset:\n  image_size: 60\n")
-    res = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--configfile", str(bad), "-d", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    res = dry_run(tmp_path, "run: bad\ndataset:\n  image_size: 60\n")
     assert res.returncode != 0
     assert "dataset.image_size=60 does not fit model.strides=[2, 2, 2, 2]" in res.stdout + res.stderr

@@ -26,7 +26,9 @@ def random_split(n: int, valid_fraction: float, test_fraction: float, seed: int)
     return split
 
 
-def _file_loader(refs: list[ImageRef], crop: int | None, size: int, on_corrupt: str, skipped: list):
+def _file_loader(refs: list[ImageRef], crop: int | None, size: int, on_corrupt: str):
+    """A block loader over image files: corrupt ones raise, or are left out of the mask (skip)."""
+
     def load(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         imgs, ok = [], np.ones(b - a, dtype=bool)
         for i, ref in enumerate(refs[a:b]):
@@ -35,8 +37,7 @@ def _file_loader(refs: list[ImageRef], crop: int | None, size: int, on_corrupt: 
             except InputError as exc:
                 if on_corrupt == "error":
                     raise
-                log.warning("skipping %s", exc)
-                skipped.append(ref.name)
+                log.warning("skipping: %s", exc)
                 ok[i] = False
         arr = np.stack(imgs) if imgs else np.zeros((0, size, size, 3), np.uint8)
         return arr, ok
@@ -81,16 +82,7 @@ def prepare_images(ds: dict, out: str, threads: int, seed: int) -> int:
         raise InputError(f"no images found in {ds['path']!r}")
     if limit is not None:
         refs, split = refs[:limit], split[:limit]
-    skipped: list[str] = []
-    loader = _file_loader(refs, ds.get("crop"), size, ds["on_corrupt"], skipped)
-    n = write_image_store(
-        out,
-        len(refs),
-        loader,
-        split=split,
-        attrs={**attrs, "path": str(ds["path"]), "skipped": skipped},
-        **common,
-    )
-    if skipped:
-        log.warning("skipped %d unreadable images: %s", len(skipped), ", ".join(sorted(skipped)))
-    return n
+    loader = _file_loader(refs, ds.get("crop"), size, ds["on_corrupt"])
+    attrs = {**attrs, "path": str(ds["path"])}
+    names = [r.name for r in refs]
+    return write_image_store(out, len(refs), loader, split=split, attrs=attrs, names=names, **common)

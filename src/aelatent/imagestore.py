@@ -75,8 +75,12 @@ def write_image_store(
     min_images: int,
     factors: np.ndarray | None = None,
     factor_names: Iterable[str] | None = None,
+    names: list[str] | None = None,
 ) -> int:
-    """Load ``n_candidates`` images block by block in parallel and write them as whole chunks."""
+    """Load ``n_candidates`` images block by block in parallel and write them as whole chunks.
+
+    With candidate ``names``, the ones the loader skipped are logged and listed in the attrs.
+    """
     blocks = [(a, min(a + chunk, n_candidates)) for a in range(0, n_candidates, chunk)]
     keep = np.zeros(n_candidates, dtype=bool)
     with atomic_dir(out) as tmp:
@@ -103,6 +107,11 @@ def write_image_store(
             f = np.asarray(factors, dtype=np.float32)[keep]
             group.create_array("factors", data=f, chunks=(chunk * 16, f.shape[1]))
             attrs = {**attrs, "factor_names": list(factor_names or [])}
+        if names is not None:
+            skipped = [names[i] for i in np.flatnonzero(~keep)]
+            attrs = {**attrs, "skipped": skipped}
+            if skipped:
+                log.warning("skipped %d unreadable images: %s", len(skipped), ", ".join(skipped))
         group.attrs.update({**attrs, "n_images": written, "content_sha256": writer.digest.hexdigest()})
     return written
 

@@ -205,3 +205,14 @@ def test_latent_store_from_another_model_is_refused(images, trained, tmp_path):
             shards=2,
             batch_size=8,
         )
+
+
+def test_checkpoint_key_covers_settings_data_seed_and_code():
+    from aelatent.train import run_key
+
+    model_cfg, train_cfg = configs()
+    base = run_key(model_cfg, train_cfg, 16, "sha", 1)
+    assert base == run_key(dict(reversed(model_cfg.items())), train_cfg, 16, "sha", 1)
+    assert base != run_key(model_cfg, train_cfg, 16, "sha", 2)
+    assert base != run_key(model_cfg, train_cfg, 16, "other", 1)
+    assert base != run_key(model_cfg, {**train_cfg, "epochs": 4}, 16, "sha", 1)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from . import checkpoint
+from . import checkpoint, geometry
+from . import model as architecture
 from .imagestore import open_image_store
 from .model import Autoencoder, pick_device, to_input
 from .tables import write_tsv
@@ -43,10 +45,12 @@ def load_split(store, split: int, limit: int | None) -> torch.Tensor:
     return torch.from_numpy(np.concatenate(parts))
 
 
-def run_key(model_cfg: dict, train_cfg: dict, image_size: int, images_sha: str) -> str:
-    """What a checkpoint must match to be resumed from."""
-    text = json.dumps([model_cfg, train_cfg, image_size, images_sha], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+def run_key(model_cfg: dict, train_cfg: dict, image_size: int, images_sha: str, seed: int) -> str:
+    """What a checkpoint must match to be resumed from: the settings, the data, and the code
+    that trains (so a fixed bug is never skipped by resuming a run of the old code)."""
+    code = b"".join(Path(m.__file__).read_bytes() for m in (sys.modules[__name__], architecture, geometry))
+    text = json.dumps([model_cfg, train_cfg, image_size, images_sha, seed], sort_keys=True)
+    return hashlib.sha256(text.encode() + code).hexdigest()
 
 
 def _evaluate(model: nn.Module, images: torch.Tensor, batch: int, device, amp) -> float:
@@ -79,7 +83,7 @@ def train(
     store = open_image_store(images_path)
     size = int(store.attrs["image_size"])
     images_sha = store.attrs["content_sha256"]
-    key = run_key(model_cfg, train_cfg, size, images_sha)
+    key = run_key(model_cfg, train_cfg, size, images_sha, seed)
 
     torch.manual_seed(seed)
     model = Autoencoder(model_cfg, size).to(dev, memory_format=torch.channels_last)

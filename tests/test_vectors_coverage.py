@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from aelatent.coverage import coverage_row, origin_border, uniform_radii_match
+from aelatent.coverage import RealCloud, coverage_row, origin_border, uniform_radii_match
 from aelatent.moments import Moments
 from aelatent.vectors import GENERATORS, generate
 
@@ -43,24 +43,24 @@ def test_every_generator_is_deterministic(cloud):
 def test_coverage_on_a_gaussian_cloud_matches_theory(cloud):
     x, m = cloud
     sample = x[:5000]
-    mvn = coverage_row("mvn", generate("mvn", 5000, m, sample, CFG, 1), m, sample, 0)
+    real = RealCloud.fit(m, sample, nn_seed=0)
+    mvn = coverage_row("mvn", generate("mvn", 5000, m, sample, CFG, 1), real)
     assert mvn["inside_fraction"] == pytest.approx(0.99, abs=0.01)
     assert mvn["nn_ratio"] == pytest.approx(1.0, abs=0.1)
     assert mvn["radius_ks"] < 0.05
-    far = coverage_row(
-        "uniform", generate("uniform", 2000, m, sample, {**CFG, "uniform_b": 4.0}, 1), m, sample, 0
-    )
+    far = coverage_row("uniform", generate("uniform", 2000, m, sample, {**CFG, "uniform_b": 4.0}, 1), real)
     assert far["inside_fraction"] < 0.5 and far["nn_ratio"] > 1.5
-    inside = coverage_row("pca", generate("pca_ellipsoid", 2000, m, sample, CFG, 1), m, sample, 0)
+    inside = coverage_row("pca", generate("pca_ellipsoid", 2000, m, sample, CFG, 1), real)
     assert inside["inside_fraction"] == 1.0  # 2-sigma ellipsoid lies within the 99% Mahalanobis ball
 
 
 def test_origin_and_radii(cloud):
     x, m = cloud
-    info = origin_border(m, x[:5000])
+    info = origin_border(RealCloud.fit(m, x[:5000]))
     d0 = np.sqrt(m.mean @ np.linalg.solve(m.cov(), m.mean))
     assert info["origin_mahalanobis"] == pytest.approx(d0, rel=1e-6)
     assert 0 <= info["components_0_near_edge"] <= info["components_containing_0"] <= 1
-    rows = uniform_radii_match(x[:3000], [0.5, 2.0, 8.0], 3000, 0)
+    rows, radii = uniform_radii_match(x[:3000], [0.5, 2.0, 8.0], 3000, 0)
+    assert [len(r) for r in radii] == [3000] * 3
     assert sum(r["best"] for r in rows) == 1
     assert min(rows, key=lambda r: r["ks"])["best"] == 1

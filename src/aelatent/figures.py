@@ -214,14 +214,11 @@ def plot_threshold_counts(rows: list[dict], n_all: int, m: int, out: str, dpi: i
     _save(fig, out, dpi)
 
 
-def plot_radii(sample: np.ndarray, rows: list[dict], seed: int, out: str, dpi: int = 96) -> None:
+def plot_radii(
+    r_real: np.ndarray, radii: list[np.ndarray], rows: list[dict], out: str, dpi: int = 96
+) -> None:
     """Radii of real vectors against uniform [-b, b] vectors for the swept b values; every
     histogram is scaled to peak 1 so the narrow uniform peaks do not flatten the real one."""
-    rng = np.random.default_rng(seed)
-    r_real = np.linalg.norm(sample, axis=1)
-    radii = [
-        np.linalg.norm(rng.uniform(-r["b"], r["b"], (len(sample), sample.shape[1])), axis=1) for r in rows
-    ]
     edges = np.linspace(0, max(r_real.max(), max(r.max() for r in radii)) * 1.02, 240)
     centres = 0.5 * (edges[:-1] + edges[1:])
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import zarr
 
 from .errors import InputError
+from .tables import write_text_atomic
 
 
 def shard_ranges(n: int, chunk_rows: int, shards: int) -> list[tuple[int, int]]:
@@ -58,12 +58,5 @@ def check_provenance(store: zarr.Array, model_sha: str, images_sha: str) -> None
 
 def write_marker(path: str | os.PathLike, shard: int, start: int, stop: int, digest: str) -> None:
     """The shard's proof of completion, written last and atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        json.dumps(
-            {"shard": shard, "start": start, "stop": stop, "rows": stop - start, "sha256": digest},
-            indent=1,
-        )
-    )
-    os.replace(tmp, path)
+    marker = {"shard": shard, "start": start, "stop": stop, "rows": stop - start, "sha256": digest}
+    write_text_atomic(path, json.dumps(marker, indent=1))

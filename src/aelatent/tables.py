@@ -17,8 +17,13 @@ def write_tsv(rows: list[dict], path: str, floatfmt: str = ".6g") -> None:
         lines.append(
             "\t".join(format(r[c], floatfmt) if isinstance(r[c], float) else str(r[c]) for c in cols)
         )
+    write_text_atomic(path, "\n".join(lines) + "\n")
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write to ``<path>.tmp`` and rename: a killed job leaves the old file or none, never half."""
     tmp = Path(str(path) + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
+    tmp.write_text(text)
     os.replace(tmp, path)
 
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= config/config.yaml
 RUN_NAME = $(shell sed -n 's/^run: *//p' $(CONFIG))
-SMK = $(BIN)/snakemake --workflow-profile workflow/profiles/default --configfile $(CONFIG)
+SMK = $(BIN)/snakemake --configfile $(CONFIG)
 
 .PHONY: setup run report test lint format
 

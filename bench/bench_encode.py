@@ -15,10 +15,10 @@ import torch
 import zarr
 from common import default_config
 
-from aelatent.dataset import prepare_images
-from aelatent.encode import encode_rows
-from aelatent.latentstore import create_latent_store
-from aelatent.model import Autoencoder, pick_device, to_input
+from aelatent.data.prepare import prepare_images
+from aelatent.io.latents import create_latent_store
+from aelatent.nn.encode import encode_rows
+from aelatent.nn.model import Autoencoder, pick_device, to_input
 
 MODEL = default_config()["model"]
 

@@ -38,7 +38,8 @@ def peak_mb() -> float:
 def child(method: str, path: str, start: int, stop: int, workers: int) -> None:
     import zarr
 
-    from aelatent.stream import chunk_moments, iter_chunks
+    from aelatent.io.stream import iter_chunks
+    from aelatent.stats.shards import chunk_moments
 
     z = zarr.open_array(path, mode="r")
     stop = stop or z.shape[0]

@@ -11,7 +11,7 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from aelatent import synthetic  # noqa: E402
+from aelatent.data import synthetic  # noqa: E402
 
 
 def main() -> None:

@@ -19,10 +19,10 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-from aelatent import synthetic
-from aelatent.dataset import prepare_images
-from aelatent.model import Autoencoder, pick_device
-from aelatent.train import train
+from aelatent.data import synthetic
+from aelatent.data.prepare import prepare_images
+from aelatent.nn.model import Autoencoder, pick_device
+from aelatent.nn.train import train
 
 MODEL = default_config()["model"]
 

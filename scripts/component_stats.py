@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent.stats import write_component_stats  # noqa: E402
+from aelatent.stats.components import write_component_stats  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 write_component_stats(

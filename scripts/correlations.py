@@ -1,8 +1,8 @@
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent.stats import write_correlations  # noqa: E402
+from aelatent.stats.correlations import write_correlations  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 write_correlations(

@@ -1,8 +1,8 @@
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent import coverage  # noqa: E402
+from aelatent.vectors.coverage import write_coverage  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-coverage.write_coverage(i.moments, i.sample, i.vectors, p.names, o.table, o.figure, seed=p.seed, dpi=p.dpi)
+write_coverage(i.moments, i.sample, i.vectors, p.names, o.table, o.figure, seed=p.seed, dpi=p.dpi)

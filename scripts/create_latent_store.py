@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent.encode import create_for_model  # noqa: E402
+from aelatent.nn.encode import create_for_model  # noqa: E402
 
 create_for_model(
     snakemake.input.images,

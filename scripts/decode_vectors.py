@@ -1,8 +1,8 @@
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent import study  # noqa: E402
+from aelatent.figures.decoded import decoded  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-study.decoded(i.model, i.vectors, o[0], grid=p.grid, generator=snakemake.wildcards.generator, dpi=p.dpi)
+decoded(i.model, i.vectors, o[0], grid=p.grid, generator=snakemake.wildcards.generator, dpi=p.dpi)

@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent.encode import encode_shard  # noqa: E402
+from aelatent.nn.encode import encode_shard  # noqa: E402
 
 p = snakemake.params
 encode_shard(

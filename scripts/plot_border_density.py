@@ -1,8 +1,8 @@
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent import study  # noqa: E402
+from aelatent.figures.pairs import border_grid  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-study.border_grid(i.sample, i.pairs, o[0], points=p.points, n_pairs=p.n_pairs, dpi=p.dpi)
+border_grid(i.sample, i.pairs, o[0], points=p.points, n_pairs=p.n_pairs, dpi=p.dpi)

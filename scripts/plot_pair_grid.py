@@ -1,13 +1,13 @@
 from pathlib import Path
 
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent import study  # noqa: E402
+from aelatent.figures.pairs import pair_grid  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-study.pair_grid(
+pair_grid(
     i.sample,
     i.pairs,
     str(Path(i.store).parent),

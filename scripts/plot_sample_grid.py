@@ -1,7 +1,7 @@
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent.figures import plot_sample_grid  # noqa: E402
+from aelatent.figures.sample_grid import sample_grid  # noqa: E402
 
-plot_sample_grid(snakemake.input[0], snakemake.output[0], n=snakemake.params.n, dpi=snakemake.params.dpi)
+sample_grid(snakemake.input[0], snakemake.output[0], n=snakemake.params.n, dpi=snakemake.params.dpi)

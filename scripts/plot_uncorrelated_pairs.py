@@ -1,13 +1,13 @@
 from pathlib import Path
 
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent import study  # noqa: E402
+from aelatent.figures.pairs import uncorrelated_grid  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-study.uncorrelated_grid(
+uncorrelated_grid(
     i.sample,
     i.corr,
     i.components,

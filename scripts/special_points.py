@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent.stats import write_special_points  # noqa: E402
+from aelatent.stats.special import write_special_points  # noqa: E402
 
 i, p = snakemake.input, snakemake.params
 write_special_points(

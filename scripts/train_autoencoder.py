@@ -1,8 +1,8 @@
-from aelatent.logs import log_to
+from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent.train import train  # noqa: E402
+from aelatent.nn.train import train  # noqa: E402
 
 p = snakemake.params
 train(

@@ -46,7 +46,7 @@ def work(tmp_path_factory) -> Path:
 
 
 def copy_workflow(dest: Path) -> Path:
-    for item in ("Snakefile", "workflow", "scripts", "src", "config", "envs"):
+    for item in ("Snakefile", "workflow", "profiles", "scripts", "src", "config", "envs"):
         src = ROOT / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
     return dest

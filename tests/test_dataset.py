@@ -15,9 +15,10 @@ import zarr
 from conftest import ROOT, with_defaults
 from PIL import Image
 
-from aelatent.dataset import fetch_celeba, prepare_images
-from aelatent.download import download
+from aelatent.data.fetch import fetch_celeba
+from aelatent.data.prepare import prepare_images
 from aelatent.errors import InputError
+from aelatent.io.download import download
 
 
 def image_bytes(seed: int, fmt: str = "JPEG", size=(40, 50), mode="RGB") -> bytes:
@@ -78,7 +79,7 @@ def test_celeba_layout_folder_and_zip(tmp_path, as_zip):
     assert n == len(names) and g["images"].shape == (len(names), 16, 16, 3)
     assert g["split"][:].tolist() == split
     # centre crop 148 of a 178x218 image, then resize: compare with a direct computation
-    from aelatent.imagesource import crop_resize, decode
+    from aelatent.data.sources import crop_resize, decode
 
     ref = crop_resize(decode(image_bytes(0, size=(178, 218)), "x"), 148, 16).permute(1, 2, 0).numpy()
     assert np.array_equal(g["images"][0], ref)
@@ -144,11 +145,15 @@ def test_on_corrupt_skip_skips_and_logs(tmp_path, caplog):
 def test_empty_folder_and_too_few_images(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no images found"):
-        prepare_images(ds_config("imagefolder", tmp_path / "empty"), str(tmp_path / "o.zarr"), 1, 0)
+        prepare_images(
+            ds_config("imagefolder", tmp_path / "empty"), str(tmp_path / "o.zarr"), threads=1, seed=0
+        )
     (tmp_path / "few").mkdir()
     (tmp_path / "few" / "1.png").write_bytes(image_bytes(1, "PNG"))
     with pytest.raises(InputError, match="min_images requires at least 2"):
-        prepare_images(ds_config("imagefolder", tmp_path / "few"), str(tmp_path / "o.zarr"), 1, 0)
+        prepare_images(
+            ds_config("imagefolder", tmp_path / "few"), str(tmp_path / "o.zarr"), threads=1, seed=0
+        )
     assert not (tmp_path / "o.zarr").exists()
 
 
@@ -159,7 +164,7 @@ def test_zip_slip_archive_is_refused(tmp_path, evil):
         zf.writestr("ok.png", image_bytes(1, "PNG"))
         zf.writestr(evil, image_bytes(2, "PNG"))
     with pytest.raises(InputError, match="unsafe member path"):
-        prepare_images(ds_config("imagefolder", archive), str(tmp_path / "o.zarr"), 1, 0)
+        prepare_images(ds_config("imagefolder", archive), str(tmp_path / "o.zarr"), threads=1, seed=0)
 
 
 @pytest.fixture
@@ -193,7 +198,7 @@ def test_download_with_good_md5_builds_the_store(tmp_path, http_root):
     files = celeba_files(www, url)
     dest = tmp_path / "celeba"
     fetch_celeba(str(dest), files)
-    n = prepare_images(ds_config("celeba", dest, crop=148), str(tmp_path / "o.zarr"), 2, 0)
+    n = prepare_images(ds_config("celeba", dest, crop=148), str(tmp_path / "o.zarr"), threads=2, seed=0)
     assert n == 8
 
 

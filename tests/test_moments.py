@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aelatent.moments import Moments
+from aelatent.stats.moments import Moments
 
 
 @st.composite
@@ -102,8 +102,7 @@ def test_bad_input_errors():
 
 def test_chunk_moments_matches_numpy_and_ignores_worker_count(tmp_path):
     import zarr
-
-    from aelatent.stream import chunk_moments
+    from aelatent.stats.shards import chunk_moments
 
     rng = np.random.default_rng(3)
     x = (rng.standard_normal((5000, 7)) * 3 + 100).astype(np.float32)

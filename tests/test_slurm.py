@@ -34,7 +34,7 @@ def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
     w = copy_workflow(tmp_path)
     flags = [
         "--workflow-profile",
-        "workflow/profiles/slurm",
+        "profiles/slurm",
         "--slurm-no-account",
         "--slurm-status-command",
         "squeue",

@@ -2,17 +2,11 @@ import numpy as np
 import pytest
 import zarr
 
-from aelatent.latentstore import create_latent_store
-from aelatent.moments import Moments
-from aelatent.stats import (
-    component_table,
-    correlated_pairs,
-    count_pairs,
-    half_width,
-    histograms,
-    special_point_steps,
-    threshold_counts,
-)
+from aelatent.io.latents import create_latent_store
+from aelatent.stats.components import component_table, half_width, histograms
+from aelatent.stats.correlations import correlated_pairs, count_pairs, threshold_counts
+from aelatent.stats.moments import Moments
+from aelatent.stats.special import special_point_steps
 
 
 def test_article_threshold_counting_on_a_hand_built_matrix():

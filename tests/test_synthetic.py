@@ -1,6 +1,6 @@
 import numpy as np
 
-from aelatent import synthetic
+from aelatent.data import synthetic
 
 
 def test_same_seed_same_bytes_and_different_seed_differs():

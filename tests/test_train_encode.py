@@ -12,14 +12,14 @@ import torch
 import zarr
 from conftest import with_defaults
 
-from aelatent import checkpoint
-from aelatent.dataset import prepare_images
-from aelatent.encode import create_for_model, encode_shard
+from aelatent.data.prepare import prepare_images
 from aelatent.errors import InputError
-from aelatent.geometry import check_geometry
-from aelatent.latentstore import shard_ranges
-from aelatent.model import Autoencoder
-from aelatent.train import TrainingDiverged, load_model, train
+from aelatent.io.latents import shard_ranges
+from aelatent.nn import checkpoint
+from aelatent.nn.encode import create_for_model, encode_shard
+from aelatent.nn.geometry import check_geometry
+from aelatent.nn.model import Autoencoder
+from aelatent.nn.train import TrainingDiverged, load_model, train
 
 SMALL_MODEL = {
     "filters_encoder": [4, 4, 8, 8],
@@ -208,7 +208,7 @@ def test_latent_store_from_another_model_is_refused(images, trained, tmp_path):
 
 
 def test_checkpoint_key_covers_settings_data_seed_and_code():
-    from aelatent.train import run_key
+    from aelatent.nn.train import run_key
 
     model_cfg, train_cfg = configs()
     base = run_key(model_cfg, train_cfg, 16, "sha", 1)

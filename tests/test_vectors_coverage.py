@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
 
-from aelatent.coverage import RealCloud, coverage_row, origin_border, uniform_radii_match
-from aelatent.moments import Moments
-from aelatent.vectors import GENERATORS, generate
+from aelatent.stats.moments import Moments
+from aelatent.vectors.cloud import RealCloud
+from aelatent.vectors.coverage import coverage_row
+from aelatent.vectors.generators import GENERATORS, generate
+from aelatent.vectors.origin import origin_border
+from aelatent.vectors.radii import uniform_radii_match
 
 CFG = {"uniform_b": 1.5, "gmm_components": 2, "pca_sigma": 2.0}
 

@@ -1,7 +1,4 @@
-import hashlib
-import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -11,6 +8,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 R = f"results/{config['run']}"
 LIB = Path(workflow.basedir) / "src" / "aelatent"
+SCRIPTS = Path(workflow.basedir) / "scripts"
 # Jobs import the library from this checkout, whatever environment they run in.
 os.environ.update(
     PYTHONPATH=os.pathsep.join(
@@ -18,43 +16,61 @@ os.environ.update(
     )
 )
 sys.path.insert(0, str(LIB.parent))
-from aelatent.geometry import check_geometry
+from aelatent.codehash import code_hash
+from aelatent.data.layout import source_fingerprint
+from aelatent.nn.geometry import check_geometry
 
 # An image size the strides cannot halve evenly fails here, before any job runs.
 check_geometry(config["model"], config["dataset"]["image_size"])
 
 SHARDS = range(config["encode"]["shards"])
 GPU = 1 if config["device"] == "cuda" else 0
+DS = config["dataset"]
 
 
-def lib(*modules):
-    """Content hash of the library modules a rule's script imports and of every package module
-    they import in turn, passed as a param: editing one reruns exactly the jobs that use it.
-    """
-    seen, todo = set(), list(modules)
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            text = (LIB / f"{name}.py").read_text()
-            todo += re.findall(r"^from \.(\w+) import", text, re.M)
-            todo += re.findall(r"^from \. import (\w+)", text, re.M)
-    h = hashlib.sha256()
-    for name in sorted(seen):
-        h.update((LIB / f"{name}.py").read_bytes())
-    return h.hexdigest()[:16]
+def code(script):
+    """Hash of the library code a rule's script runs: the package modules it imports,
+    transitively, without comments, docstrings or formatting. Passed as a param, it reruns
+    exactly the jobs whose code changed (Snakemake tracks the script itself)."""
+    return code_hash([SCRIPTS / f"{script}.py"])
 
 
-def section(name):
-    """A config section with its keys sorted: params compare by repr, so key order in a config
-    file must not count as a change."""
-    return json.loads(json.dumps(config[name], sort_keys=True))
+def dataset_params():
+    """The dataset settings the image stage reads for this source, and a fingerprint of the
+    source's content instead of its location: moving or touching a dataset reruns nothing,
+    changing an image does."""
+    keys = ["source", "n_images", "image_size", "chunk_images", "min_images"]
+    if DS["source"] != "celeba":
+        keys += ["valid_fraction", "test_fraction"]
+    if DS["source"] != "synthetic":
+        keys += ["crop", "on_corrupt"]
+    params = {k: DS[k] for k in keys}
+    if DS["source"] != "synthetic":
+        params["content"] = source_content()
+    return params
+
+
+def source_content():
+    if download_targets():  # every downloaded file is md5-checked: the list pins the content
+        return sorted((f["name"], f.get("md5")) for f in DS["files"])
+    return source_fingerprint(DS["source"], DS["path"], ".snakemake/aelatent")
+
+
+def generator_params(wildcards):
+    """Only the settings of this generator, so tuning one never redraws the others."""
+    own = {"uniform": ["uniform_b"], "gmm": ["gmm_components"], "pca_ellipsoid": ["pca_sigma"]}
+    keys = ["n", *own.get(wildcards.generator, [])]
+    return {k: config["vectors"][k] for k in keys}
+
+
+def train_params():
+    """What training computes with: never threads (scheduling, not science)."""
+    return {k: v for k, v in sorted(config["train"].items()) if k != "threads"}
 
 
 def download_targets():
-    ds = config["dataset"]
-    if ds["source"] == "celeba" and ds["download"]:
-        return [f"{ds['path']}/{f['name']}" for f in ds["files"]]
+    if DS["source"] == "celeba" and DS["download"]:
+        return [f"{DS['path']}/{f['name']}" for f in DS["files"]]
     return []
 
 

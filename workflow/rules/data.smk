@@ -34,9 +34,9 @@ rule prepare_images:
         mem_mb=4000,
         runtime=120,
     params:
-        dataset=section("dataset"),
+        dataset=dataset_params(),
         seed=config["seed"],
-        lib=lib("dataset"),
+        code=code("prepare_images"),
     script:
         "../../scripts/prepare_images.py"
 
@@ -61,6 +61,6 @@ rule plot_sample_grid:
     params:
         n=64,
         dpi=config["figures"]["dpi"],
-        lib=lib("figures"),
+        code=code("plot_sample_grid"),
     script:
         "../../scripts/plot_sample_grid.py"

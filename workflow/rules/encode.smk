@@ -14,7 +14,7 @@ rule create_latent_store:
         runtime=5,
     params:
         chunk_rows=config["encode"]["chunk_rows"],
-        lib=lib("encode"),
+        code=code("create_latent_store"),
     script:
         "../../scripts/create_latent_store.py"
 
@@ -43,6 +43,6 @@ rule encode_shard:
         shards=config["encode"]["shards"],
         batch_size=config["encode"]["batch_size"],
         device=config["device"],
-        lib=lib("encode"),
+        code=code("encode_shard"),
     script:
         "../../scripts/encode_shard.py"

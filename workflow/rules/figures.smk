@@ -27,7 +27,7 @@ rule plot_pair_grid:
         special_index=FIG["special_index"],
         seed=config["seed"],
         dpi=FIG["dpi"],
-        lib=lib("study"),
+        code=code("plot_pair_grid"),
     script:
         "../../scripts/plot_pair_grid.py"
 
@@ -61,7 +61,7 @@ rule plot_uncorrelated_pairs:
         special_index=FIG["special_index"],
         seed=config["seed"],
         dpi=FIG["dpi"],
-        lib=lib("study"),
+        code=code("plot_uncorrelated_pairs"),
     script:
         "../../scripts/plot_uncorrelated_pairs.py"
 
@@ -89,7 +89,7 @@ rule plot_border_density:
         points=FIG["border_points"],
         n_pairs=FIG["n_pairs"],
         dpi=FIG["dpi"],
-        lib=lib("study"),
+        code=code("plot_border_density"),
     script:
         "../../scripts/plot_border_density.py"
 
@@ -128,7 +128,7 @@ rule plot_distributions:
         runtime=10,
     params:
         dpi=FIG["dpi"],
-        lib=lib("study"),
+        code=code("plot_distributions"),
     script:
         "../../scripts/plot_distributions.py"
 
@@ -159,7 +159,7 @@ rule compare_radii:
         b_sweep=FIG["b_sweep"],
         seed=config["seed"],
         dpi=FIG["dpi"],
-        lib=lib("coverage"),
+        code=code("compare_radii"),
     script:
         "../../scripts/compare_radii.py"
 
@@ -183,6 +183,6 @@ rule plot_factor_correlations:
         runtime=5,
     params:
         dpi=FIG["dpi"],
-        lib=lib("study"),
+        code=code("plot_factor_correlations"),
     script:
         "../../scripts/plot_factor_correlations.py"

@@ -15,7 +15,7 @@ rule moments_shard:
         mem_mb=2000,
         runtime=30,
     params:
-        lib=lib("stats"),
+        code=code("moments_shard"),
     script:
         "../../scripts/moments_shard.py"
 
@@ -34,7 +34,7 @@ rule merge_moments:
         mem_mb=1000,
         runtime=5,
     params:
-        lib=lib("moments"),
+        code=code("merge_moments"),
     script:
         "../../scripts/merge_moments.py"
 
@@ -56,7 +56,7 @@ rule sample_latents:
     params:
         m=config["stats"]["sample_size"],
         seed=config["seed"],
-        lib=lib("stats"),
+        code=code("sample_latents"),
     script:
         "../../scripts/sample_latents.py"
 
@@ -91,7 +91,7 @@ rule component_stats:
     params:
         bin_width=config["stats"]["hist_bin_width"],
         n_dominant=config["stats"]["n_dominant"],
-        lib=lib("stats"),
+        code=code("component_stats"),
     script:
         "../../scripts/component_stats.py"
 
@@ -125,7 +125,7 @@ rule correlations:
         pair_threshold=config["stats"]["pair_threshold"],
         bootstrap=config["stats"]["bootstrap"],
         seed=config["seed"],
-        lib=lib("stats"),
+        code=code("correlations"),
     script:
         "../../scripts/correlations.py"
 
@@ -153,7 +153,7 @@ rule special_points:
     params:
         threshold=config["stats"]["special_threshold"],
         pair=config["stats"]["special_pair"],
-        lib=lib("stats"),
+        code=code("special_points"),
     script:
         "../../scripts/special_points.py"
 
@@ -178,6 +178,6 @@ rule factor_correlations:
         mem_mb=2000,
         runtime=20,
     params:
-        lib=lib("stats"),
+        code=code("factor_correlations"),
     script:
         "../../scripts/factor_correlations.py"

@@ -16,12 +16,12 @@ rule train_autoencoder:
         runtime=600,
         gpu=GPU,
     params:
-        model=section("model"),
-        train=section("train"),
+        model=dict(sorted(config["model"].items())),
+        train=train_params(),
         seed=config["seed"],
         device=config["device"],
         checkpoint=f"{R}/model/checkpoint.pt",
-        lib=lib("train"),
+        code=code("train_autoencoder"),
     script:
         "../../scripts/train_autoencoder.py"
 
@@ -53,6 +53,6 @@ rule plot_training:
     params:
         n=8,
         dpi=config["figures"]["dpi"],
-        lib=lib("figures"),
+        code=code("plot_training"),
     script:
         "../../scripts/plot_training.py"

@@ -18,9 +18,9 @@ rule generate_vectors:
         mem_mb=2000,
         runtime=10,
     params:
-        cfg=section("vectors"),
+        cfg=generator_params,
         seed=config["seed"],
-        lib=lib("vectors"),
+        code=code("generate_vectors"),
     script:
         "../../scripts/generate_vectors.py"
 
@@ -47,7 +47,7 @@ rule decode_vectors:
     params:
         grid=VEC["decode_grid"],
         dpi=config["figures"]["dpi"],
-        lib=lib("study"),
+        code=code("decode_vectors"),
     script:
         "../../scripts/decode_vectors.py"
 
@@ -80,7 +80,7 @@ rule coverage:
         names=VEC["generators"],
         seed=config["seed"],
         dpi=config["figures"]["dpi"],
-        lib=lib("coverage"),
+        code=code("coverage"),
     script:
         "../../scripts/coverage.py"
 
@@ -110,6 +110,6 @@ rule origin_border:
         runtime=10,
     params:
         dpi=config["figures"]["dpi"],
-        lib=lib("coverage"),
+        code=code("origin_border"),
     script:
         "../../scripts/origin_border.py"

@@ -1,0 +1,83 @@
+"""The dataset stage: turn the configured source into ``images.zarr``."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..errors import InputError
+from . import synthetic
+from .imagestore import write_image_store
+from .sources import ImageRef, celeba_images, list_images, load_image
+
+log = logging.getLogger(__name__)
+
+
+def random_split(n: int, valid_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
+    """0 train / 1 valid / 2 test, assigned by a seeded permutation."""
+    order = np.random.default_rng(seed + 1).permutation(n)
+    split = np.zeros(n, dtype=np.int8)
+    n_valid, n_test = round(n * valid_fraction), round(n * test_fraction)
+    split[order[:n_valid]] = 1
+    split[order[n_valid : n_valid + n_test]] = 2
+    return split
+
+
+def _file_loader(refs: list[ImageRef], crop: int | None, size: int, on_corrupt: str):
+    """A block loader over image files: corrupt ones raise, or are left out of the mask (skip)."""
+
+    def load(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        imgs, ok = [], np.ones(b - a, dtype=bool)
+        for i, ref in enumerate(refs[a:b]):
+            try:
+                imgs.append(load_image(ref, crop, size))
+            except InputError as exc:
+                if on_corrupt == "error":
+                    raise
+                log.warning("skipping: %s", exc)
+                ok[i] = False
+        arr = np.stack(imgs) if imgs else np.zeros((0, size, size, 3), np.uint8)
+        return arr, ok
+
+    return load
+
+
+
+def prepare_images(ds: dict, out: str, *, threads: int, seed: int, path: str | None = None) -> int:
+    """Build ``out`` (images.zarr) from the dataset settings and the source at ``path`` (default:
+    ``ds["path"]``); returns the image count."""
+    size, chunk, source = ds["image_size"], ds["chunk_images"], ds["source"]
+    limit = ds.get("n_images")
+    common = dict(size=size, chunk=chunk, threads=threads, min_images=ds["min_images"])
+    attrs = {"source": source, "image_size": size, "crop": ds.get("crop"), "seed": seed}
+    if source == "synthetic":
+        n = limit if limit is not None else 10_000
+        factors = synthetic.sample_factors(n, seed)
+        split = random_split(n, ds["valid_fraction"], ds["test_fraction"], seed)
+        return write_image_store(
+            out,
+            n,
+            lambda a, b: (synthetic.render_faces(factors[a:b], size), np.ones(b - a, bool)),
+            split=split,
+            attrs=attrs,
+            factors=factors,
+            factor_names=synthetic.FACTOR_NAMES,
+            **common,
+        )
+    path = path if path is not None else ds.get("path")
+    if not path:
+        raise InputError(f"dataset.path is required for dataset.source {source!r}")
+    if source == "celeba":
+        refs, split = celeba_images(path)
+    else:
+        refs = list_images(path)
+        split = random_split(len(refs), ds["valid_fraction"], ds["test_fraction"], seed)
+    if not refs:
+        raise InputError(f"no images found in {path!r}")
+    if limit is not None:
+        refs, split = refs[:limit], split[:limit]
+    loader = _file_loader(refs, ds.get("crop"), size, ds["on_corrupt"])
+    attrs = {**attrs, "path": str(path)}
+    names = [r.name for r in refs]
+    return write_image_store(out, len(refs), loader, split=split, attrs=attrs, names=names, **common)

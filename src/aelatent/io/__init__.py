@@ -1,0 +1,1 @@
+"""Files: atomic writes, tables, checksums, the zarr stores, downloads, job logs (no torch)."""

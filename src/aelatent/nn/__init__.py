@@ -1,0 +1,1 @@
+"""Model, training, encoding and decoding: the only subpackage that imports torch."""

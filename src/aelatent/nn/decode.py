@@ -1,0 +1,28 @@
+"""Latent vectors and images through the trained model, back to uint8 images for figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .model import to_input
+from .train import load_model
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """float NCHW in [0, 1] -> uint8 NHWC."""
+    return (x.permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+
+
+def decode_vectors(model_path: str, vectors: np.ndarray) -> np.ndarray:
+    """Decode latent vectors to uint8 images (n, H, W, 3) with the trained decoder."""
+    model = load_model(model_path)
+    with torch.inference_mode():
+        return to_uint8(model.decode(torch.as_tensor(vectors, dtype=torch.float32)))
+
+
+def reconstruct(model_path: str, images: np.ndarray) -> np.ndarray:
+    """uint8 images (n, H, W, 3) through encoder and decoder."""
+    model = load_model(model_path)
+    with torch.inference_mode():
+        return to_uint8(model(to_input(torch.from_numpy(images))))

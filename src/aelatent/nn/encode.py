@@ -1,0 +1,106 @@
+"""Encode a shard's rows of ``images.zarr`` into ``z.zarr``, overlapping I/O with compute."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ..io.checksum import sha256_file
+from ..io.images import open_image_store
+from ..io.latents import (
+    check_provenance,
+    create_latent_store,
+    open_latents,
+    shard_ranges,
+    write_marker,
+)
+from ..io.stream import iter_chunks
+from . import checkpoint
+from .model import pick_device, to_input
+from .train import load_model
+
+log = logging.getLogger(__name__)
+
+
+def encode_rows(model, images, start: int, stop: int, chunk: int, batch: int, device, sink) -> None:
+    """Encode rows [start, stop) in blocks of ``chunk`` rows; ``sink(a, z)`` receives each block.
+
+    The next block is read, and the previous one handed to ``sink``, on worker threads while the
+    model computes; batches restart at each block, so results never depend on the shard layout.
+    """
+    use_amp = device.type == "cuda"
+    n_blocks = -(-(stop - start) // chunk)
+    with ThreadPoolExecutor(1) as writer:
+        pending = None
+        blocks = iter_chunks(images, start, stop, step=chunk)
+        for a, block in tqdm(blocks, total=n_blocks, desc=f"encode rows {start}-{stop}", unit="chunk"):
+            x_all = torch.from_numpy(block).to(device)
+            with torch.inference_mode(), torch.autocast("cuda", torch.bfloat16, enabled=use_amp):
+                z = torch.cat(
+                    [
+                        model.encode(to_input(x_all[b : b + batch])).float()
+                        for b in range(0, len(x_all), batch)
+                    ]
+                )
+            z = z.cpu().numpy()
+            if not np.isfinite(z).all():
+                raise FloatingPointError(f"non-finite latent values in rows {a}-{a + len(z)}")
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(sink, a, z)
+        if pending is not None:
+            pending.result()
+
+
+def encode_shard(
+    images_path: str,
+    model_path: str,
+    latents_path: str,
+    marker_path: str,
+    *,
+    shard: int,
+    shards: int,
+    batch_size: int,
+    device: str = "auto",
+    threads: int = 1,
+) -> tuple[int, int]:
+    """Encode this shard's chunk-aligned rows, then write its marker (range, rows, checksum)."""
+    dev = pick_device(device)
+    torch.set_num_threads(max(threads, 1))
+    store = open_image_store(images_path)
+    images = store["images"]
+    z = open_latents(latents_path, mode="r+")
+    check_provenance(z, sha256_file(model_path), store.attrs["content_sha256"])
+    start, stop = shard_ranges(z.shape[0], z.chunks[0], shards)[shard]
+    model = load_model(model_path, dev).to(memory_format=torch.channels_last)
+    digest = hashlib.sha256()
+
+    def sink(a: int, block: np.ndarray) -> None:
+        z[a : a + len(block)] = block
+        digest.update(block.astype(np.float32).tobytes())
+
+    t0 = time.perf_counter()
+    encode_rows(model, images, start, stop, z.chunks[0], batch_size, dev, sink)
+    log.info("shard %d: rows %d-%d in %.1f s", shard, start, stop, time.perf_counter() - t0)
+    write_marker(marker_path, shard, start, stop, digest.hexdigest())
+    return start, stop
+
+
+def create_for_model(images_path: str, model_path: str, latents_path: str, *, chunk_rows: int) -> None:
+    """Create an empty latent store sized for the image store and stamped with both checksums."""
+    store = open_image_store(images_path)
+    state = checkpoint.load(model_path)
+    n = store["images"].shape[0]
+    dim = int(state["model_config"]["latent_dim"])
+    attrs = {
+        "model_sha256": sha256_file(model_path),
+        "images_sha256": store.attrs["content_sha256"],
+    }
+    create_latent_store(latents_path, n, dim, chunk_rows, attrs)
+    log.info("created %s: %d x %d, chunks of %d rows", latents_path, n, dim, chunk_rows)

@@ -1,0 +1,50 @@
+"""The article's scatter grids of component pairs."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .common import save
+
+
+def plot_pair_grid(
+    sample: np.ndarray,
+    pairs: list[tuple[int, int]],
+    out: str,
+    *,
+    title: str,
+    stat: np.ndarray | None = None,
+    stat_label: str = "",
+    special: np.ndarray | None = None,
+    special_label: str = "",
+    point_size: float = 0.8,
+    dpi: int = 96,
+) -> None:
+    """The article's grid: real z-points (blue), statistical vectors (red), one real image's
+    z-point (orange, black edge) and the origin (yellow, black edge), one panel per pair."""
+    cols = min(4, len(pairs))
+    rows = -(-len(pairs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 4 * rows + 0.6), squeeze=False)
+    for ax, (i, j) in zip(axes.flat, pairs, strict=False):
+        ax.scatter(
+            sample[:, i], sample[:, j], s=point_size, color="tab:blue", label=f"{len(sample)} real z-points"
+        )
+        if stat is not None:
+            ax.scatter(stat[:, i], stat[:, j], s=20, color="red", alpha=0.9, label=stat_label)
+        if special is not None:
+            ax.scatter(special[i], special[j], s=70, color="orange", edgecolors="black", label=special_label)
+        ax.scatter(0, 0, s=80, color="yellow", edgecolors="black", label="origin")
+        ax.set_xlabel(f"component {i}")
+        ax.set_ylabel(f"component {j}")
+        c = np.corrcoef(sample[:, i], sample[:, j])[0, 1]
+        ax.set_title(f"{i} - {j}  (corr {c:+.2f})", fontsize=10)
+    for ax in axes.flat[len(pairs) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    legend = fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    for handle in legend.legend_handles:
+        handle.set_sizes([40])  # one readable marker size, whatever the point sizes in the panels
+    fig.suptitle(title, fontsize=14)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    save(fig, out, dpi)

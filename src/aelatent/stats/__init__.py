@@ -1,0 +1,1 @@
+"""Statistics of the latent vectors, in numpy: moments, components, correlations, special points."""

@@ -1,0 +1,1 @@
+"""Statistical vectors and where they sit relative to the real cloud: generators, coverage, radii, origin."""

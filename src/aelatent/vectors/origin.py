@@ -1,0 +1,42 @@
+"""Where the origin sits relative to the real cloud."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..io.sample import load_sample
+from ..io.tables import write_tsv
+from ..plots.origin import plot_origin
+from ..stats.moments import Moments
+from .cloud import RealCloud, mahalanobis
+
+
+def origin_border(cloud: RealCloud, edge: float = 0.1) -> dict:
+    """How the origin sits relative to the cloud: its Mahalanobis distance and its percentile
+    among real vectors, and per component where 0 falls inside the central 99% range."""
+    d0 = float(mahalanobis(np.zeros(len(cloud.mean)), cloud.mean, cloud.chol)[0])
+    pos = zero_positions(cloud.sample)
+    inside = (pos >= 0) & (pos <= 1)
+    return {
+        "origin_mahalanobis": d0,
+        "real_mahalanobis_median": float(np.median(cloud.d_real)),
+        "real_mahalanobis_p99": float(np.percentile(cloud.d_real, 99)),
+        "origin_percentile": float((cloud.d_real < d0).mean() * 100),
+        "components_containing_0": float(inside.mean()),
+        "components_0_near_edge": float((inside & ((pos < edge) | (pos > 1 - edge))).mean()),
+        "edge_fraction": edge,
+    }
+
+
+def zero_positions(sample: np.ndarray) -> np.ndarray:
+    """Where 0 sits in each component's central 99% range: 0 = lower end, 1 = upper end."""
+    lo, hi = np.percentile(sample, [0.5, 99.5], axis=0)
+    return (0.0 - lo) / np.where(hi > lo, hi - lo, np.nan)
+
+
+def write_origin(moments_path, sample_path, out_table, out_figure, *, dpi):
+    _, sample = load_sample(sample_path)
+    cloud = RealCloud.fit(Moments.load(moments_path), sample)
+    info = origin_border(cloud)
+    write_tsv([info], out_table)
+    plot_origin(cloud.d_real, info, zero_positions(sample), out_figure, dpi)

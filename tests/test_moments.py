@@ -102,6 +102,7 @@ def test_bad_input_errors():
 
 def test_chunk_moments_matches_numpy_and_ignores_worker_count(tmp_path):
     import zarr
+
     from aelatent.stats.shards import chunk_moments
 
     rng = np.random.default_rng(3)

@@ -1,5 +1,6 @@
 """End-to-end: the tiny config through the whole DAG, the report, and which jobs a change reruns."""
 
+import ast
 import os
 import signal
 import subprocess
@@ -127,15 +128,89 @@ def test_deleted_shard_marker_reruns_that_shard_and_downstream_only(work):
     assert not {"prepare_images", "train_autoencoder", "create_latent_store", "plot_training"} & set(jobs)
 
 
-def test_edited_library_function_reruns_the_rules_using_it(work):
-    src = work / "src" / "aelatent" / "coverage.py"
+def plan_after_edit(work: Path, module: str, edit, config: str = "config/tiny.yaml") -> dict[str, int]:
+    """The dry-run plan with ``module`` (relative to the package) changed by ``edit``."""
+    src = work / "src" / "aelatent" / module
     original = src.read_text()
-    src.write_text(original.replace("edge: float = 0.1", "edge: float = 0.15"))
+    src.write_text(edit(original))
     try:
-        jobs = planned(work)
+        return planned(work, config)
     finally:
         src.write_text(original)
-    assert set(jobs) == {"coverage", "origin_border", "compare_radii", "all"}
+
+
+def add_function(text: str) -> str:
+    return text + "\n\ndef _probe():\n    return 1\n"
+
+
+LIBRARY = sorted(
+    p.relative_to(ROOT / "src" / "aelatent").as_posix() for p in (ROOT / "src" / "aelatent").rglob("*.py")
+)
+
+
+@pytest.mark.parametrize("module", LIBRARY)
+def test_comment_docstring_and_layout_edits_rerun_nothing(work, module):
+    def cosmetic(text: str) -> str:
+        doc = ast.get_docstring(ast.parse(text), clean=False) or ""
+        return text.replace(doc, doc + " (edited)", 1).replace("\n\n", "\n\n\n", 1) + "\n# note\n"
+
+    assert plan_after_edit(work, module, cosmetic) == {}
+
+
+def test_edited_library_function_reruns_the_rules_using_it(work):
+    jobs = plan_after_edit(work, "vectors/origin.py", add_function)
+    assert jobs == {"origin_border": 1, "all": 1}
+
+
+def test_moments_code_edit_reruns_statistics_and_their_figures_never_data_train_or_encode(work):
+    jobs = plan_after_edit(work, "stats/moments.py", add_function)
+    assert jobs == {
+        "moments_shard": 3,
+        "merge_moments": 1,
+        "component_stats": 1,
+        "correlations": 1,
+        "special_points": 1,
+        "factor_correlations": 1,
+        "generate_vectors": 5,
+        "coverage": 1,
+        "origin_border": 1,
+        "decode_vectors": 5,
+        "plot_distributions": 1,
+        "plot_pair_grid": 2,
+        "plot_uncorrelated_pairs": 1,
+        "plot_border_density": 1,
+        "plot_factor_correlations": 1,
+        "all": 1,
+    }
+
+
+def test_training_code_edit_reruns_training_and_downstream_not_data(work):
+    jobs = plan_after_edit(work, "nn/train.py", add_function)
+    assert jobs["train_autoencoder"] == 1 and jobs["encode_shard"] == 3 and jobs["plot_training"] == 1
+    assert jobs["coverage"] == 1 and jobs["decode_vectors"] == 5
+    assert "prepare_images" not in jobs and "plot_sample_grid" not in jobs
+
+
+def test_plotting_code_edit_reruns_only_the_figures_drawn_with_it(work):
+    jobs = plan_after_edit(work, "plots/pairs.py", add_function)
+    assert jobs == {"plot_pair_grid": 2, "plot_uncorrelated_pairs": 1, "plot_border_density": 1, "all": 1}
+
+
+def test_threads_are_scheduling_not_science(work):
+    assert planned(work, with_config(work, "threads.yaml", train={"threads": 2})) == {}
+    rules = ["prepare_images", "train_autoencoder", "encode_shard", "moments_shard", "component_stats"]
+    res = snakemake(work, "-n", "--set-threads", *(f"{r}=2" for r in rules))
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_decode_grid_reruns_only_the_decoded_faces(work):
+    jobs = planned(work, with_config(work, "grid.yaml", vectors={"decode_grid": 4}))
+    assert jobs == {"decode_vectors": 5, "all": 1}
+
+
+def test_a_plain_snakemake_uses_the_workstation_profile(work):
+    res = snakemake(work, "-n")
+    assert "Using workflow specific profile profiles/default" in res.stdout + res.stderr
 
 
 def test_sigkilled_job_is_rerun_cleanly(work):
@@ -164,7 +239,7 @@ def test_sigkilled_job_is_rerun_cleanly(work):
     jobs = planned(work)
     assert jobs.get("plot_distributions") == 1, jobs
     snakemake(work, "--unlock")  # a SIGKILL leaves Snakemake's lock behind
-    snakemake(work, "--rerun-incomplete")
+    snakemake(work)  # the default profile sets rerun-incomplete
     for name in ("component_histograms", "correlation_heatmap", "threshold_counts"):
         with Image.open(r / "figures" / f"{name}.png") as im:
             im.load()

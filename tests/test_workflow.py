@@ -197,7 +197,7 @@ def test_plotting_code_edit_reruns_only_the_figures_drawn_with_it(work):
 
 
 def test_threads_are_scheduling_not_science(work):
-    assert planned(work, with_config(work, "threads.yaml", train={"threads": 2})) == {}
+    assert planned(work, with_config(work, "threads.yaml", train={"threads": 2}, dataset={"threads": 1})) == {}
     rules = ["prepare_images", "train_autoencoder", "encode_shard", "moments_shard", "component_stats"]
     res = snakemake(work, "-n", "--set-threads", *(f"{r}=2" for r in rules))
     assert "Nothing to be done" in res.stdout + res.stderr

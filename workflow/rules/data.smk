@@ -29,7 +29,7 @@ rule prepare_images:
         f"{R}/benchmarks/prepare_images.tsv"
     conda:
         "../../envs/aelatent.yaml"
-    threads: 2
+    threads: DS["threads"] or os.cpu_count()
     resources:
         mem_mb=4000,
         runtime=120,

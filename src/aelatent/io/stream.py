@@ -21,13 +21,14 @@ def bounded_map(ex: Executor, fn: Callable, items: Iterable, ahead: int) -> Iter
 
 
 def iter_chunks(
-    arr, start: int = 0, stop: int | None = None, step: int | None = None
+    arr, start: int = 0, stop: int | None = None, step: int | None = None, readers: int = 1
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(first_row, block)`` over [start, stop) in blocks of ``step`` rows (default: the
-    array's chunk), the next block read ahead on a worker thread."""
+    array's chunk), in order; ``readers`` threads read and decompress the next blocks ahead
+    (decompression releases the GIL, so a fast consumer is fed by several cores)."""
     stop = arr.shape[0] if stop is None else stop
     step = step or arr.chunks[0]
     starts = range(start, stop, step)
-    with ThreadPoolExecutor(1) as pool:
-        blocks = bounded_map(pool, lambda a: arr[a : min(a + step, stop)], starts, ahead=2)
+    with ThreadPoolExecutor(max(readers, 1)) as pool:
+        blocks = bounded_map(pool, lambda a: arr[a : min(a + step, stop)], starts, ahead=2 * max(readers, 1))
         yield from zip(starts, blocks, strict=True)

@@ -1,11 +1,15 @@
 import copy
+import io
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,6 +21,40 @@ def with_defaults(cfg: dict) -> dict:
     cfg = copy.deepcopy(cfg)
     validate(cfg, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
     return cfg
+
+
+def image_bytes(seed: int, fmt: str = "JPEG", size=(40, 50), mode="RGB") -> bytes:
+    rng = np.random.default_rng(seed)
+    arr = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+    img = Image.fromarray(arr).convert(mode)
+    buf = io.BytesIO()
+    img.save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def ds_config(source: str, path, **over) -> dict:
+    ds = {"source": source, "path": str(path), "image_size": 16, "chunk_images": 4, "min_images": 2}
+    ds.update(over)
+    return with_defaults({"dataset": ds})["dataset"]
+
+
+def make_celeba_tree(root, n=10, as_zip=False):
+    """A small CelebA in torchvision's layout: 178x218 JPEGs and the partition file."""
+    root.mkdir(parents=True, exist_ok=True)
+    names = [f"{i + 1:06d}.jpg" for i in range(n)]
+    split = [0] * (n - 3) + [1, 2, 2]
+    (root / "list_eval_partition.txt").write_text(
+        "".join(f"{f} {s}\n" for f, s in zip(names, split, strict=True))
+    )
+    if as_zip:
+        with zipfile.ZipFile(root / "img_align_celeba.zip", "w") as zf:
+            for i, f in enumerate(names):
+                zf.writestr(f"img_align_celeba/{f}", image_bytes(i, size=(178, 218)))
+    else:
+        (root / "img_align_celeba").mkdir()
+        for i, f in enumerate(names):
+            (root / "img_align_celeba" / f).write_bytes(image_bytes(i, size=(178, 218)))
+    return names, split
 
 
 def snakemake(work: Path, *args: str, config: str = "config/tiny.yaml", check: bool = True):

@@ -1,57 +1,13 @@
-import hashlib
-import http.server
-import io
 import logging
-import subprocess
-import sys
-import threading
 import zipfile
-from functools import partial
 
 import numpy as np
 import pytest
-import yaml
 import zarr
-from conftest import ROOT, with_defaults
-from PIL import Image
+from conftest import ds_config, image_bytes, make_celeba_tree, with_defaults
 
-from aelatent.data.fetch import fetch_celeba
 from aelatent.data.prepare import prepare_images
 from aelatent.errors import InputError
-from aelatent.io.download import download
-
-
-def image_bytes(seed: int, fmt: str = "JPEG", size=(40, 50), mode="RGB") -> bytes:
-    rng = np.random.default_rng(seed)
-    arr = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
-    img = Image.fromarray(arr).convert(mode)
-    buf = io.BytesIO()
-    img.save(buf, format=fmt)
-    return buf.getvalue()
-
-
-def ds_config(source: str, path, **over) -> dict:
-    ds = {"source": source, "path": str(path), "image_size": 16, "chunk_images": 4, "min_images": 2}
-    ds.update(over)
-    return with_defaults({"dataset": ds})["dataset"]
-
-
-def make_celeba_tree(root, n=10, as_zip=False):
-    root.mkdir(parents=True, exist_ok=True)
-    names = [f"{i + 1:06d}.jpg" for i in range(n)]
-    split = [0] * (n - 3) + [1, 2, 2]
-    (root / "list_eval_partition.txt").write_text(
-        "".join(f"{f} {s}\n" for f, s in zip(names, split, strict=True))
-    )
-    if as_zip:
-        with zipfile.ZipFile(root / "img_align_celeba.zip", "w") as zf:
-            for i, f in enumerate(names):
-                zf.writestr(f"img_align_celeba/{f}", image_bytes(i, size=(178, 218)))
-    else:
-        (root / "img_align_celeba").mkdir()
-        for i, f in enumerate(names):
-            (root / "img_align_celeba" / f).write_bytes(image_bytes(i, size=(178, 218)))
-    return names, split
 
 
 def test_synthetic_store_layout_and_determinism(tmp_path):
@@ -165,77 +121,3 @@ def test_zip_slip_archive_is_refused(tmp_path, evil):
         zf.writestr(evil, image_bytes(2, "PNG"))
     with pytest.raises(InputError, match="unsafe member path"):
         prepare_images(ds_config("imagefolder", archive), str(tmp_path / "o.zarr"), threads=1, seed=0)
-
-
-@pytest.fixture
-def http_root(tmp_path):
-    """A real HTTP server on 127.0.0.1 serving ``tmp_path / 'www'``."""
-    www = tmp_path / "www"
-    www.mkdir()
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield www, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-def md5(path) -> str:
-    return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-def celeba_files(www, url) -> list[dict]:
-    """The ``dataset.files`` entries for the CelebA files served from ``www``."""
-    return [
-        {"name": n, "url": f"{url}/{n}", "md5": md5(www / n)}
-        for n in ("img_align_celeba.zip", "list_eval_partition.txt")
-    ]
-
-
-def test_download_with_good_md5_builds_the_store(tmp_path, http_root):
-    www, url = http_root
-    make_celeba_tree(www, n=8, as_zip=True)
-    files = celeba_files(www, url)
-    dest = tmp_path / "celeba"
-    fetch_celeba(str(dest), files)
-    n = prepare_images(ds_config("celeba", dest, crop=148), str(tmp_path / "o.zarr"), threads=2, seed=0)
-    assert n == 8
-
-
-def test_download_with_bad_md5_is_refused_and_removed(tmp_path, http_root):
-    www, url = http_root
-    (www / "f.bin").write_bytes(b"x" * 5000)
-    dest = tmp_path / "dl" / "f.bin"
-    with pytest.raises(InputError, match="md5 mismatch"):
-        download(f"{url}/f.bin", dest, "0" * 32)
-    assert not dest.exists() and not dest.with_name("f.bin.part").exists()
-    assert download(f"{url}/f.bin", dest, md5(www / "f.bin")).read_bytes() == b"x" * 5000
-
-
-def test_workflow_downloads_celeba_then_builds_the_store(tmp_path, http_root):
-    www, url = http_root
-    make_celeba_tree(www, n=20, as_zip=True)
-    files = celeba_files(www, url)
-    cfg = {
-        "run": "dl",
-        "device": "cpu",
-        "dataset": {
-            "source": "celeba",
-            "path": "data/celeba",
-            "download": True,
-            "files": files,
-            "image_size": 16,
-            "crop": 148,
-            "chunk_images": 8,
-        },
-    }
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--configfile", "c.yaml"]
-    res = subprocess.run(
-        [*cmd, "-c1", "--until", "prepare_images"], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert res.returncode == 0, res.stderr[-2000:]
-    g = zarr.open_group(tmp_path / "results" / "dl" / "data" / "images.zarr", mode="r")
-    assert g["images"].shape == (20, 16, 16, 3) and g.attrs["source"] == "celeba"
-    assert (tmp_path / "data" / "celeba" / "img_align_celeba.zip").exists()
-    assert "downloaded" in (tmp_path / "results" / "dl" / "logs" / "download_celeba.log").read_text()

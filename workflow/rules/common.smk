@@ -51,8 +51,12 @@ def dataset_params():
 
 
 def source_content():
-    if download_targets():  # every downloaded file is md5-checked: the list pins the content
-        return sorted((f["name"], f.get("md5")) for f in DS["files"])
+    # every downloaded file is md5-checked, so the md5 sums pin the content
+    if download_targets():
+        from aelatent.data.fetch import celeba_files
+
+        files = celeba_files(DS["files"])
+        return sorted((f["name"], f.get("md5") or f["url"]) for f in files)
     return source_fingerprint(DS["source"], DS["path"], ".snakemake/aelatent")
 
 
@@ -69,8 +73,13 @@ def train_params():
 
 
 def download_targets():
+    """The files download_celeba writes: dataset.files, or else the two of torchvision's CelebA
+    list our reader needs. torchvision (and torch) is imported only here, when a download is
+    asked for, so planning other runs stays fast."""
     if DS["source"] == "celeba" and DS["download"]:
-        return [f"{DS['path']}/{f['name']}" for f in DS["files"]]
+        from aelatent.data.fetch import celeba_files
+
+        return [f"{DS['path']}/{f['name']}" for f in celeba_files(DS["files"])]
     return []
 
 

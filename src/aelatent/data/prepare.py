@@ -13,6 +13,11 @@ from .sources import ImageRef, celeba_images, list_images, load_image
 
 log = logging.getLogger(__name__)
 
+# The article's (and the usual) preprocessing of CelebA's 178x218 aligned faces: a 148-px centre
+# crop, then resize. A celeba config without ``crop`` gets it, not the largest square (178 px).
+CELEBA_CROP = 148
+SPLIT_NAMES = ("train", "valid", "test")
+
 
 def random_split(n: int, valid_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
     """0 train / 1 valid / 2 test, assigned by a seeded permutation."""
@@ -43,7 +48,6 @@ def _file_loader(refs: list[ImageRef], crop: int | None, size: int, on_corrupt: 
     return load
 
 
-
 def prepare_images(ds: dict, out: str, *, threads: int, seed: int, path: str | None = None) -> int:
     """Build ``out`` (images.zarr) from the dataset settings and the source at ``path`` (default:
     ``ds["path"]``); returns the image count."""
@@ -68,8 +72,10 @@ def prepare_images(ds: dict, out: str, *, threads: int, seed: int, path: str | N
     path = path if path is not None else ds.get("path")
     if not path:
         raise InputError(f"dataset.path is required for dataset.source {source!r}")
+    crop = ds.get("crop")
     if source == "celeba":
         refs, split = celeba_images(path)
+        crop = CELEBA_CROP if crop is None else crop
     else:
         refs = list_images(path)
         split = random_split(len(refs), ds["valid_fraction"], ds["test_fraction"], seed)
@@ -77,7 +83,9 @@ def prepare_images(ds: dict, out: str, *, threads: int, seed: int, path: str | N
         raise InputError(f"no images found in {path!r}")
     if limit is not None:
         refs, split = refs[:limit], split[:limit]
-    loader = _file_loader(refs, ds.get("crop"), size, ds["on_corrupt"])
-    attrs = {**attrs, "path": str(path)}
+    loader = _file_loader(refs, crop, size, ds["on_corrupt"])
+    # candidates taken per split, in source order (any unreadable ones skipped are in "skipped")
+    counts = {name: int((split == i).sum()) for i, name in enumerate(SPLIT_NAMES)}
+    attrs = {**attrs, "crop": crop, "split_counts": counts, "path": str(path)}
     names = [r.name for r in refs]
     return write_image_store(out, len(refs), loader, split=split, attrs=attrs, names=names, **common)

@@ -1,0 +1,1 @@
+"""The data stage: image sources, synthetic faces and the image store."""

@@ -1,10 +1,14 @@
+import collections
+import io
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +23,14 @@ from aelatent.nn import checkpoint
 from aelatent.nn.encode import create_for_model, encode_shard
 from aelatent.nn.geometry import check_geometry
 from aelatent.nn.model import Autoencoder
-from aelatent.nn.train import TrainingDiverged, load_model, train
+from aelatent.nn.train import (
+    MIN_GAIN,
+    TrainingDiverged,
+    TrainingFailed,
+    epoch_batches,
+    load_model,
+    train,
+)
 
 SMALL_MODEL = {
     "filters_encoder": [4, 4, 8, 8],
@@ -28,10 +39,10 @@ SMALL_MODEL = {
 }
 
 
-def configs(**train_over):
-    cfg = with_defaults(
-        {"model": SMALL_MODEL, "train": {"epochs": 3, "batch_size": 32, "threads": 1, **train_over}}
-    )
+def configs(model_over=None, **train_over):
+    """Settings under which the small model learns clearly better than the mean image in 3 epochs."""
+    train = {"epochs": 3, "batch_size": 8, "learning_rate": 5e-3, "threads": 1, **train_over}
+    cfg = with_defaults({"model": {**SMALL_MODEL, **(model_over or {})}, "train": train})
     return cfg["model"], cfg["train"]
 
 
@@ -43,8 +54,8 @@ def images(tmp_path_factory):
     return str(path)
 
 
-def run_train(images, d, **train_over):
-    model_cfg, train_cfg = configs(**train_over)
+def run_train(images, d, model_over=None, **train_over):
+    model_cfg, train_cfg = configs(model_over, **train_over)
     return train(
         images,
         str(d / "ae.pt"),
@@ -116,21 +127,126 @@ def test_killed_training_resumes_to_the_same_weights(images, tmp_path):
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(images, tmp_path):
-    run_train(images, tmp_path, epochs=1)
+    run_train(images, tmp_path)
     good = (tmp_path / "checkpoint.pt").read_bytes()
     (tmp_path / "ae.pt").unlink()
-    with pytest.raises(TrainingDiverged, match="loss became nan"):
-        run_train(images, tmp_path, epochs=3, learning_rate=1e30)
+    with pytest.raises(TrainingDiverged, match="loss became nan") as err:
+        run_train(images, tmp_path, learning_rate=1e30)
+    assert "learning_rate=1e+30" in str(err.value)
     assert not (tmp_path / "ae.pt").exists()
-    # a different learning rate is another run: the old checkpoint was not resumed, not overwritten
+    # a different learning rate is another run: the old checkpoint was not resumed, not overwritten,
+    # and is not offered as this run's last good state
     assert (tmp_path / "checkpoint.pt").read_bytes() == good
+    assert "checkpoint" not in str(err.value)
 
 
-def test_corrupt_checkpoint_gives_a_clear_error(tmp_path):
-    bad = tmp_path / "ae.pt"
-    bad.write_bytes(b"PK\x03\x04 this is not a checkpoint")
-    with pytest.raises(InputError, match="corrupt or unreadable checkpoint"):
-        checkpoint.load(bad)
+def test_divergence_without_batch_norm_names_no_checkpoint_when_none_exists(images, tmp_path):
+    with pytest.raises(TrainingDiverged, match=r"loss became nan in epoch 1") as err:
+        run_train(images, tmp_path, {"normalization": "none"}, learning_rate=1e6)
+    assert "learning_rate=1000000.0 is likely too high" in str(err.value)
+    assert "checkpoint" not in str(err.value) and not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_divergence_after_an_epoch_names_the_checkpoint_kept(images, tmp_path):
+    run_train(images, tmp_path)
+    (tmp_path / "ae.pt").unlink()
+    # resume the same run from its epoch-2 checkpoint with the optimiser's rate blown up
+    state = checkpoint.load(tmp_path / "checkpoint.pt")
+    state["epoch"] = 1
+    for group in state["optimizer"]["param_groups"]:
+        group["lr"] = 1e30
+    checkpoint.save_atomic(state, tmp_path / "checkpoint.pt")
+    with pytest.raises(TrainingDiverged, match="in epoch 3") as err:
+        run_train(images, tmp_path)
+    assert f"the checkpoint after epoch 2 is kept at {tmp_path / 'checkpoint.pt'}" in str(err.value)
+    assert checkpoint.load(tmp_path / "checkpoint.pt")["epoch"] == 1
+
+
+def test_runaway_latents_are_refused_naming_the_learning_rate(images, tmp_path):
+    """The issue's learning_rate 1e6: a flat loss and latents near 1e15, no NaN to stop at."""
+    with pytest.raises(TrainingFailed, match=r"latent values up to [0-9.]+e\+1\d \(limit 1e\+06\)") as err:
+        run_train(images, tmp_path, learning_rate=1e6)
+    assert "learning rate is too high (train.learning_rate=1000000.0" in str(err.value)
+    assert not (tmp_path / "ae.pt").exists() and not (tmp_path / "metrics.tsv").exists()
+
+
+@pytest.mark.parametrize("train_over", [{"epochs": 1, "learning_rate": 1e-6}, {"learning_rate": 30.0}])
+def test_model_no_better_than_the_mean_image_is_refused(images, tmp_path, train_over):
+    with pytest.raises(TrainingFailed, match="learned nothing usable: its validation MSE") as err:
+        run_train(images, tmp_path, **train_over)
+    assert "the MSE of predicting the mean training image" in str(err.value)
+    assert f"train.learning_rate={train_over['learning_rate']}" in str(err.value)
+    assert not (tmp_path / "ae.pt").exists()
+
+
+def test_a_usable_model_records_its_quality(images, tmp_path):
+    q = run_train(images, tmp_path)["quality"]
+    assert q == checkpoint.load(tmp_path / "ae.pt")["quality"]
+    assert q["mse"] <= (1 - MIN_GAIN) * q["mean_image_mse"] and 0 < q["max_abs_latent"] < 100
+
+
+def test_epoch_batches_leave_out_a_last_batch_of_one_only_with_batch_norm():
+    assert epoch_batches(17, 8, batchnorm=True) == [0, 8]
+    assert epoch_batches(17, 8, batchnorm=False) == [0, 8, 16]
+    assert epoch_batches(18, 8, batchnorm=True) == [0, 8, 16]
+    assert epoch_batches(1, 8, batchnorm=True) == []
+
+
+def test_last_batch_of_one_at_a_1x1_layer_trains(images, tmp_path, caplog):
+    """16-px images halve to 1x1 (batch norm then needs 2 values per channel): 209 training images
+    in batches of 8 leave one; torch used to stop with "Expected more than 1 value per channel"."""
+    with caplog.at_level(logging.INFO):
+        res = run_train(images, tmp_path, n_train=209)
+    assert check_geometry(configs()[0], 16) == 1
+    assert "leaves out its last batch of one image" in caplog.text
+    assert len(res["metrics"]) == 3 and (tmp_path / "ae.pt").exists()
+
+
+def test_one_training_image_with_batch_norm_is_refused(tmp_path):
+    path = tmp_path / "images.zarr"
+    ds = {"n_images": 20, "image_size": 16, "chunk_images": 20, "min_images": 1, "valid_fraction": 0.45}
+    prepare_images(with_defaults({"dataset": ds})["dataset"], str(path), threads=1, seed=0)
+    with pytest.raises(InputError, match="needs at least 2 training images; the training split has 1"):
+        run_train(str(path), tmp_path, n_train=1)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"PK\x03\x04 this is not a checkpoint", b"", b"garbage", "truncated", "foreign class"],
+)
+def test_corrupt_checkpoint_names_the_file_and_never_advises_weights_only_false(trained, tmp_path, content):
+    good = Path(trained).read_bytes()
+    if content == "truncated":
+        content = good[: len(good) // 2]
+    elif content == "foreign class":
+        buf = io.BytesIO()
+        torch.save({"model": collections.OrderedDict(), "x": ForeignThing()}, buf)
+        content = buf.getvalue()
+    for name in ("ae.pt", "checkpoint.pt"):
+        bad = tmp_path / name
+        bad.write_bytes(content)
+        for load in (checkpoint.load, load_model):
+            with pytest.raises(InputError) as err:
+                load(str(bad))
+            msg = str(err.value)
+            assert f"checkpoint {bad}" in msg and "delete it and rerun" in msg
+            assert "weights_only" not in msg and "allowlist" not in msg and "safe_globals" not in msg
+            # torch's own message (which does advise weights_only=False) is not chained into the log
+            assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+def test_checkpoint_without_the_model_is_refused_by_name(trained, tmp_path):
+    state = checkpoint.load(trained)
+    del state["model_config"]
+    checkpoint.save_atomic(state, tmp_path / "ae.pt")
+    with pytest.raises(
+        InputError, match=r"ae\.pt lacks model_config: not written by this workflow; delete it"
+    ):
+        load_model(str(tmp_path / "ae.pt"))
+
+
+class ForeignThing:
+    """A class a weights-only load refuses."""
 
 
 def test_shard_ranges_are_chunk_aligned_disjoint_and_complete():
@@ -144,7 +260,7 @@ def test_shard_ranges_are_chunk_aligned_disjoint_and_complete():
 @pytest.fixture(scope="module")
 def trained(images, tmp_path_factory):
     d = tmp_path_factory.mktemp("model")
-    run_train(images, d, epochs=1)
+    run_train(images, d)
     return str(d / "ae.pt")
 
 

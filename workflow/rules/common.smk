@@ -16,12 +16,14 @@ os.environ.update(
     )
 )
 sys.path.insert(0, str(LIB.parent))
+from aelatent.checks import validate_config
 from aelatent.codehash import code_hash
 from aelatent.data.layout import source_fingerprint
 from aelatent.nn.geometry import check_geometry
 
 # An image size the strides cannot halve evenly fails here, before any job runs.
 check_geometry(config["model"], config["dataset"]["image_size"])
+validate_config(config)
 
 SHARDS = range(config["encode"]["shards"])
 GPU = 1 if config["device"] == "cuda" else 0
@@ -119,6 +121,8 @@ def all_outputs():
         [f"{R}/figures/{f}.png" for f in figs]
         + [f"{R}/stats/{t}.tsv" for t in tables]
         + [f"{R}/coverage.tsv"]
-        # the markers vouch for every row of the latent store: a lost one must be redone
+        # the markers vouch for every row of the latent store: a lost one must be redone, and
+        # verify_latents checks the rows against them
         + shard_markers()
+        + [f"{R}/latents/verified.json"]
     )

@@ -46,3 +46,25 @@ rule encode_shard:
         code=code("encode_shard"),
     script:
         "../../scripts/encode_shard.py"
+
+
+# Every row of z.zarr against its shard marker's sha256: a chunk lost or changed after encoding
+# stops here, naming the shard and the marker to delete. Consumers of z.zarr take verified.json.
+rule verify_latents:
+    input:
+        store=f"{R}/latents/z.zarr/zarr.json",
+        markers=shard_markers(),
+    output:
+        f"{R}/latents/verified.json",
+    log:
+        f"{R}/logs/verify_latents.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    params:
+        code=code("verify_latents"),
+    script:
+        "../../scripts/verify_latents.py"

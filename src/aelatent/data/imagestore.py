@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -22,9 +23,10 @@ from ..io.stream import bounded_map
 
 log = logging.getLogger(__name__)
 
-# A block loader gets a candidate range [a, b) and returns the images it could load and a
-# boolean mask over the range saying which candidates those are.
-BlockLoader = Callable[[int, int], tuple[np.ndarray, np.ndarray]]
+# A block loader gets a candidate range [a, b) and returns the images it could load, a boolean
+# mask over the range saying which candidates those are, and how many of them needed each
+# conversion to 8-bit RGB (e.g. {"16bit": 2}; empty for images made as 8-bit RGB).
+BlockLoader = Callable[[int, int], tuple[np.ndarray, np.ndarray, Mapping[str, int]]]
 
 
 class ChunkWriter:
@@ -77,10 +79,12 @@ def write_image_store(
 ) -> int:
     """Load ``n_candidates`` images block by block in parallel and write them as whole chunks.
 
-    With candidate ``names``, the ones the loader skipped are logged and listed in the attrs.
+    With candidate ``names``, the ones the loader skipped are logged and listed in the attrs;
+    the attrs count the images that needed each conversion (``conversions``).
     """
     blocks = [(a, min(a + chunk, n_candidates)) for a in range(0, n_candidates, chunk)]
     keep = np.zeros(n_candidates, dtype=bool)
+    conversions: Counter = Counter()
     with atomic_dir(out) as tmp:
         group = zarr.open_group(tmp, mode="w")
         shape = (max(n_candidates, 1), size, size, 3)
@@ -89,8 +93,9 @@ def write_image_store(
         workers = max(threads, 1)
         with ThreadPoolExecutor(workers) as ex, tqdm(total=n_candidates, desc="images", unit="img") as bar:
             loaded = bounded_map(ex, lambda ab: load_block(*ab), blocks, 2 * workers)
-            for (a, b), (imgs, ok) in zip(blocks, loaded, strict=True):
+            for (a, b), (imgs, ok, converted) in zip(blocks, loaded, strict=True):
                 keep[a:b] = ok
+                conversions.update(converted)
                 writer.append(imgs)
                 bar.update(b - a)
         written = writer.close()
@@ -110,6 +115,8 @@ def write_image_store(
             attrs = {**attrs, "skipped": skipped}
             if skipped:
                 log.warning("skipped %d unreadable images: %s", len(skipped), ", ".join(skipped))
+        if any(conversions.values()):
+            log.info("converted to 8-bit RGB: %s", ", ".join(f"{k} {v}" for k, v in conversions.items() if v))
+        attrs = {**attrs, "conversions": dict(sorted(conversions.items()))}
         group.attrs.update({**attrs, "n_images": written, "content_sha256": writer.digest.hexdigest()})
     return written
-

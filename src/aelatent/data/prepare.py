@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import numpy as np
 
 from ..errors import InputError
 from . import synthetic
 from .imagestore import write_image_store
-from .sources import ImageRef, celeba_images, list_images, load_image
+from .sources import CONVERSIONS, ImageRef, celeba_images, list_images, load_image
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +31,24 @@ def random_split(n: int, valid_fraction: float, test_fraction: float, seed: int)
 
 
 def _file_loader(refs: list[ImageRef], crop: int | None, size: int, on_corrupt: str):
-    """A block loader over image files: corrupt ones raise, or are left out of the mask (skip)."""
+    """A block loader over image files: unreadable ones raise, or are left out of the mask
+    (skip); the conversions the loaded ones needed are counted."""
 
-    def load(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        imgs, ok = [], np.ones(b - a, dtype=bool)
+    def load(a: int, b: int) -> tuple[np.ndarray, np.ndarray, Counter]:
+        imgs, ok, conversions = [], np.ones(b - a, dtype=bool), Counter(dict.fromkeys(CONVERSIONS, 0))
         for i, ref in enumerate(refs[a:b]):
             try:
-                imgs.append(load_image(ref, crop, size))
+                img, needed = load_image(ref, crop, size)
             except InputError as exc:
                 if on_corrupt == "error":
                     raise
                 log.warning("skipping: %s", exc)
                 ok[i] = False
+                continue
+            imgs.append(img)
+            conversions.update(needed)
         arr = np.stack(imgs) if imgs else np.zeros((0, size, size, 3), np.uint8)
-        return arr, ok
+        return arr, ok, conversions
 
     return load
 
@@ -62,7 +67,7 @@ def prepare_images(ds: dict, out: str, *, threads: int, seed: int, path: str | N
         return write_image_store(
             out,
             n,
-            lambda a, b: (synthetic.render_faces(factors[a:b], size), np.ones(b - a, bool)),
+            lambda a, b: (synthetic.render_faces(factors[a:b], size), np.ones(b - a, bool), {}),
             split=split,
             attrs=attrs,
             factors=factors,

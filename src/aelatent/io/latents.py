@@ -1,19 +1,27 @@
 """The latent store ``z.zarr``: one float32 array (N, latent_dim), written by disjoint shards.
 
 Zarr has no locking, so every shard owns a whole number of chunks; ``shard_ranges`` is the one
-place that decides which rows a shard owns.
+place that decides which rows a shard owns. Each shard's marker records the sha256 of its rows,
+and ``verify_latents`` checks every row against it: a lost chunk reads as the NaN fill value, and
+an overwritten one as plausible numbers, so neither may reach a statistic unverified.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
+from pathlib import Path
 
 import numpy as np
 import zarr
 
 from ..errors import InputError
 from .atomic import write_text_atomic
+
+log = logging.getLogger(__name__)
+_MARKER_KEYS = {"shard": int, "start": int, "stop": int, "rows": int, "sha256": str}
 
 
 def shard_ranges(n: int, chunk_rows: int, shards: int) -> list[tuple[int, int]]:
@@ -60,3 +68,94 @@ def write_marker(path: str | os.PathLike, shard: int, start: int, stop: int, dig
     """The shard's proof of completion, written last and atomically."""
     marker = {"shard": shard, "start": start, "stop": stop, "rows": stop - start, "sha256": digest}
     write_text_atomic(path, json.dumps(marker, indent=1))
+
+
+def read_marker(path: str | os.PathLike) -> dict:
+    """A shard marker; a truncated or malformed one is an InputError saying to delete it."""
+    marker, problem = _load_marker(path)
+    if marker is None:
+        raise InputError(f"{problem}; {_redo([path])}")
+    return marker
+
+
+def verify_latents(
+    store_path: str | os.PathLike, marker_paths: list[str], out: str | os.PathLike | None = None
+) -> dict:
+    """Check that the markers (one per shard, in order) cover the store's rows as
+    ``shard_ranges`` splits them, and that every shard's rows are all stored and hash to its
+    marker's sha256. Every failing shard is named with the marker to delete (rerunning re-encodes
+    exactly those shards); only when all pass is the summary written to ``out``."""
+    z = open_latents(store_path)
+    n, chunk = z.shape[0], z.chunks[0]
+    problems: dict[str, str] = {}  # marker to delete -> what is wrong
+    shards = []
+    for k, (path, (start, stop)) in enumerate(
+        zip(marker_paths, shard_ranges(n, chunk, len(marker_paths)), strict=True)
+    ):
+        where = f"shard {k} (rows {start}-{stop})"
+        marker, problem = _load_marker(path)
+        if marker is not None:
+            problem = _shard_problem(z, Path(store_path), k, start, stop, marker)
+        if problem:
+            problems[str(path)] = f"{where}: {problem}"
+            continue
+        shards.append({**marker, "marker": str(path)})
+        log.info("%s verified: sha256 %s", where, marker["sha256"])
+    if problems:
+        lines = "".join(f"\n  {text}" for text in problems.values())
+        raise InputError(f"latent store {store_path} failed verification:{lines}\n{_redo(list(problems))}")
+    summary = {
+        "store": str(store_path),
+        "rows": n,
+        "latent_dim": z.shape[1],
+        "chunk_rows": chunk,
+        "model_sha256": z.attrs.get("model_sha256"),
+        "images_sha256": z.attrs.get("images_sha256"),
+        # one fingerprint of every row: the shards' checksums, in order
+        "sha256": hashlib.sha256("".join(s["sha256"] for s in shards).encode()).hexdigest(),
+        "shards": shards,
+    }
+    if out is not None:
+        write_text_atomic(out, json.dumps(summary, indent=1))
+    return summary
+
+
+def _load_marker(path: str | os.PathLike) -> tuple[dict | None, str]:
+    try:
+        marker = json.loads(Path(path).read_text())
+    except ValueError as exc:
+        return None, f"marker {path} is truncated or not JSON ({exc})"
+    if not isinstance(marker, dict) or any(not isinstance(marker.get(k), t) for k, t in _MARKER_KEYS.items()):
+        return None, f"marker {path} lacks one of {', '.join(_MARKER_KEYS)}"
+    return marker, ""
+
+
+def _shard_problem(z: zarr.Array, store: Path, k: int, start: int, stop: int, marker: dict) -> str:
+    """What is wrong with shard ``k``'s rows against its marker, or "" when nothing is: a marker
+    of another layout, a chunk file missing (its rows would read as the NaN fill value) or
+    unreadable, or rows whose sha256 (of the float32 bytes, as the marker hashed them) differs."""
+    got = (marker["shard"], marker["start"], marker["stop"], marker["rows"])
+    if got != (k, start, stop, stop - start):
+        return f"its marker is for shard {got[0]}, rows {got[1]}-{got[2]}: another store layout"
+    chunk = z.chunks[0]
+    digest = hashlib.sha256()
+    for a in range(start, stop, chunk):
+        b = min(a + chunk, stop)
+        key = z.metadata.encode_chunk_key((a // chunk, 0))
+        if not (store / key).is_file():
+            return f"chunk {key} (rows {a}-{b}) is missing"
+        try:
+            block = z[a:b]
+        except Exception as exc:
+            return f"chunk {key} (rows {a}-{b}) is unreadable ({type(exc).__name__}: {exc})"
+        digest.update(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+    if digest.hexdigest() != marker["sha256"]:
+        return "its rows do not match the sha256 in its marker: they changed after encoding"
+    return ""
+
+
+def _redo(markers: list) -> str:
+    return (
+        f"delete {' '.join(str(m) for m in markers)} and rerun the workflow: "
+        "it re-encodes exactly the shards whose markers are gone"
+    )

@@ -1,7 +1,8 @@
 """Train the autoencoder from ``images.zarr``, resumably and (on CPU) deterministically.
 
 Determinism across a kill and resume comes from seeding each epoch's shuffle with
-``seed + epoch`` and checkpointing model and optimizer state after every epoch.
+``seed + epoch`` and checkpointing model and optimizer state after every epoch. A model that
+learned nothing usable is refused before ``ae.pt`` is written, so no statistic is computed from it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from torch import nn
 from tqdm import tqdm
 
 from ..codehash import module_hash
+from ..errors import InputError
 from ..io.images import open_image_store
 from ..io.tables import write_tsv
 from . import checkpoint
@@ -27,7 +29,17 @@ from .model import Autoencoder, pick_device, to_input
 log = logging.getLogger(__name__)
 
 
-class TrainingDiverged(RuntimeError):
+# A usable model reconstructs the validation images with an MSE at least MIN_GAIN below that of
+# predicting the mean training image for each, and encodes them to finite values within MAX_LATENT.
+MIN_GAIN = 0.1
+MAX_LATENT = 1e6
+
+
+class TrainingFailed(RuntimeError):
+    """Training produced no usable model."""
+
+
+class TrainingDiverged(TrainingFailed):
     """The loss became NaN or infinite."""
 
 
@@ -50,6 +62,61 @@ def run_key(model_cfg: dict, train_cfg: dict, image_size: int, images_sha: str, 
     code = module_hash(__name__)
     text = json.dumps([model_cfg, train_cfg, image_size, images_sha, seed, code], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def epoch_batches(n: int, batch: int, batchnorm: bool) -> list[int]:
+    """Start rows of an epoch's batches over ``n`` shuffled images. With batch normalisation a last
+    batch of one image is left out (torch refuses to normalise a single value per channel); the
+    order is reshuffled every epoch, so no image is left out for good."""
+    starts = list(range(0, n, batch))
+    if batchnorm and starts and n - starts[-1] == 1:
+        starts.pop()
+    return starts
+
+
+def _mean_image(images: torch.Tensor, batch: int) -> torch.Tensor:
+    """The mean of uint8 NHWC ``images`` as a model input (1, 3, H, W), summed in float64."""
+    total = torch.zeros(images.shape[1:], dtype=torch.float64, device=images.device)
+    for a in range(0, len(images), batch):
+        total += images[a : a + batch].sum(0, dtype=torch.float64)
+    return to_input((total / len(images)).unsqueeze(0))
+
+
+def _quality(model: nn.Module, images: torch.Tensor, mean_image: torch.Tensor, batch: int) -> dict:
+    """One fp32 pass over ``images``: the model's MSE, the MSE of predicting ``mean_image`` for
+    each image, and the largest |latent value| (inf when any is not finite)."""
+    model.eval()
+    mse = baseline = 0.0
+    largest = 0.0
+    with torch.inference_mode():
+        for a in range(0, len(images), batch):
+            x = to_input(images[a : a + batch])
+            z = model.encode(x)
+            mse += nn.functional.mse_loss(model.decode(z), x, reduction="sum").item()
+            baseline += nn.functional.mse_loss(mean_image.expand_as(x), x, reduction="sum").item()
+            biggest = z.abs().max().item()
+            largest = max(largest, biggest) if math.isfinite(biggest) else math.inf
+    n = images.numel()
+    return {"mse": mse / n, "mean_image_mse": baseline / n, "max_abs_latent": largest}
+
+
+def check_quality(q: dict, which: str, train_cfg: dict) -> None:
+    """Refuse a model whose latents are unbounded or that reconstructs no better than the mean
+    training image: every statistic downstream would describe nothing (or overflow)."""
+    settings = f"train.learning_rate={train_cfg['learning_rate']}, train.epochs={train_cfg['epochs']}"
+    if not q["max_abs_latent"] <= MAX_LATENT:
+        raise TrainingFailed(
+            f"the trained model encodes the {which} images to latent values up to "
+            f"{q['max_abs_latent']:.3g} (limit {MAX_LATENT:.0e}): training ran away, most likely "
+            f"because the learning rate is too high ({settings}); ae.pt was not written"
+        )
+    if not q["mse"] <= (1 - MIN_GAIN) * q["mean_image_mse"]:
+        raise TrainingFailed(
+            f"the trained model learned nothing usable: its {which} MSE {q['mse']:.4g} is not "
+            f"{MIN_GAIN:.0%} below {q['mean_image_mse']:.4g}, the MSE of predicting the mean "
+            f"training image for every image; the learning rate is too high or too low, or there "
+            f"are too few epochs ({settings}); ae.pt was not written"
+        )
 
 
 def _evaluate(model: nn.Module, images: torch.Tensor, batch: int, device, amp) -> float:
@@ -104,14 +171,21 @@ def train(
     train_imgs = load_split(store, 0, train_cfg.get("n_train")).to(dev)
     valid_imgs = load_split(store, 1, train_cfg.get("n_valid")).to(dev)
     if len(train_imgs) == 0:
-        raise ValueError("the image store has no training images (split 0)")
+        raise InputError("the image store has no training images (split 0)")
+    batch, lr = train_cfg["batch_size"], train_cfg["learning_rate"]
+    starts = epoch_batches(len(train_imgs), batch, model_cfg["normalization"] == "batch")
+    if not starts:
+        raise InputError(
+            "model.normalization=batch needs at least 2 training images; the training split has 1"
+        )
+    if len(starts) * batch < len(train_imgs):
+        log.info("each epoch leaves out its last batch of one image (batch normalisation)")
     use_amp = dev.type == "cuda"
 
     def amp():
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp)
 
     step = torch.compile(model) if train_cfg.get("compile") else model
-    batch = train_cfg["batch_size"]
     sync_every = 1 if dev.type == "cpu" else 50
     for epoch in range(start_epoch, train_cfg["epochs"]):
         model.train()
@@ -119,7 +193,7 @@ def train(
         order = torch.randperm(len(train_imgs), generator=gen).to(dev)
         t0, seen = time.perf_counter(), 0
         total = torch.zeros((), device=dev)
-        bar = tqdm(range(0, len(order), batch), desc=f"epoch {epoch + 1}/{train_cfg['epochs']}")
+        bar = tqdm(starts, desc=f"epoch {epoch + 1}/{train_cfg['epochs']}")
         for i, a in enumerate(bar):
             x = to_input(train_imgs[order[a : a + batch]])
             with amp():
@@ -131,12 +205,12 @@ def train(
             seen += len(x)
             # Reading the loss waits for the GPU, so there it happens every `sync_every` steps;
             # a NaN caught a few steps late still never reaches a checkpoint.
-            if i % sync_every == 0 or a + batch >= len(order):
+            if i % sync_every == 0 or i == len(starts) - 1:
                 mean = total.item() / seen
                 if not math.isfinite(mean):
                     raise TrainingDiverged(
-                        f"loss became {mean} in epoch {epoch + 1} by batch {i}; "
-                        f"stopped, last good checkpoint kept at {ckpt}"
+                        f"loss became {mean} in epoch {epoch + 1} by batch {i}: training diverged "
+                        f"(train.learning_rate={lr} is likely too high){_kept(ckpt, epoch)}"
                     )
                 bar.set_postfix(mse=f"{mean:.5f}")
         if dev.type == "cuda":
@@ -144,7 +218,10 @@ def train(
         rate = seen / (time.perf_counter() - t0)
         valid = _evaluate(model, valid_imgs, batch * 2, dev, amp) if len(valid_imgs) else math.nan
         if not math.isfinite(valid) and len(valid_imgs):
-            raise TrainingDiverged(f"validation loss became {valid} in epoch {epoch + 1}")
+            raise TrainingDiverged(
+                f"validation loss became {valid} in epoch {epoch + 1}: training diverged "
+                f"(train.learning_rate={lr} is likely too high){_kept(ckpt, epoch)}"
+            )
         metrics.append(
             {
                 "epoch": epoch + 1,
@@ -163,12 +240,25 @@ def train(
         }
         checkpoint.save_atomic(ckpt_state, ckpt)
 
+    # the validation images, or (with no validation split) as many training images
+    which = "validation" if len(valid_imgs) else "training"
+    check = valid_imgs if len(valid_imgs) else train_imgs[: train_cfg.get("n_valid") or 2000]
+    quality = _quality(model, check, _mean_image(train_imgs, batch), batch)
+    log.info(
+        "%s MSE %.5f, predicting the mean training image %.5f; largest |latent| %.3g",
+        which,
+        quality["mse"],
+        quality["mean_image_mse"],
+        quality["max_abs_latent"],
+    )
+    check_quality(quality, which, train_cfg)
     result = {
         "model": model.state_dict(),
         "model_config": model_cfg,
         "image_size": size,
         "images_sha256": images_sha,
         "metrics": metrics,
+        "quality": quality,
     }
     write_tsv(metrics, out_metrics)
     checkpoint.save_atomic(result, out_model)
@@ -177,7 +267,13 @@ def train(
 
 def load_model(path: str, device: str | torch.device = "cpu") -> Autoencoder:
     """Rebuild the trained autoencoder from ``ae.pt`` (weights only), in eval mode."""
-    state = checkpoint.load(path, device)
+    state = checkpoint.load(path, device, keys=("model", "model_config", "image_size"))
     model = Autoencoder(state["model_config"], int(state["image_size"]))
     model.load_state_dict(state["model"])
     return model.to(device).eval()
+
+
+def _kept(ckpt: Path, epoch: int) -> str:
+    """Where this run's last good state is, if it has one: a run that diverges in its first epoch
+    has none (a checkpoint file there belongs to other settings and is left alone)."""
+    return f"; the checkpoint after epoch {epoch} is kept at {ckpt}" if epoch > 0 else ""

@@ -55,7 +55,8 @@ def test_graph_replay_equals_the_eager_step():
 
 
 def cuda_train(images, d: Path, **over):
-    cfg = with_defaults({"model": MODEL, "train": {"epochs": 2, "batch_size": 32, **over}})
+    train_cfg = {"epochs": 4, "batch_size": 32, "learning_rate": 0.002, **over}
+    cfg = with_defaults({"model": MODEL, "train": train_cfg})
     return train(
         images,
         str(d / "ae.pt"),

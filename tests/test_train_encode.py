@@ -92,7 +92,7 @@ def test_training_writes_model_metrics_and_is_deterministic(images, tmp_path):
     run_train(images, tmp_path / "a")
     run_train(images, tmp_path / "b")
     lines = (tmp_path / "a" / "metrics.tsv").read_text().splitlines()
-    assert lines[0].split("\t") == ["epoch", "train_mse", "valid_mse", "images_per_s"]
+    assert lines[0].split("\t") == ["epoch", "train_mse", "valid_mse", "images_per_s", "warmup_s"]
     assert len(lines) == 4
     a, b = (checkpoint.load(tmp_path / d / "ae.pt") for d in "ab")
     for k in a["model"]:

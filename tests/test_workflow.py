@@ -43,7 +43,8 @@ def test_every_figure_and_table_exists_and_decodes(work):
         "reconstructions",
         "pair_grid_b4.0",
         "pair_grid_b1.5",
-        "uncorrelated_pairs",
+        "uncorrelated_pairs_b4.0",
+        "uncorrelated_pairs_b1.5",
         "border_density",
         "component_histograms",
         "correlation_heatmap",
@@ -51,6 +52,7 @@ def test_every_figure_and_table_exists_and_decodes(work):
         "radii",
         "coverage",
         "origin",
+        "structure",
         "factor_correlations",
     ] + [f"decoded_{g}" for g in ("uniform", "normal", "mvn", "gmm", "pca_ellipsoid")]
     for name in expected:
@@ -91,10 +93,11 @@ def test_no_change_plans_nothing(work):
 def test_figure_parameter_reruns_only_figure_jobs(work):
     assert planned(work, with_config(work, "b.yaml", figures={"b_values": [4.0, 2.0]})) == {
         "plot_pair_grid": 1,
+        "plot_uncorrelated_pairs": 1,
         "all": 1,
     }
     jobs = planned(work, with_config(work, "b0.yaml", figures={"b_values": [2.5, 1.5], "num_stat": 12}))
-    assert set(jobs) <= FIGURE_RULES | {"all"} and jobs["plot_uncorrelated_pairs"] == 1
+    assert set(jobs) <= FIGURE_RULES | {"all"} and jobs["plot_uncorrelated_pairs"] == 2
 
 
 def test_pair_threshold_reruns_statistics_and_their_figures_only(work):
@@ -106,6 +109,10 @@ def test_pair_threshold_reruns_statistics_and_their_figures_only(work):
         "plot_uncorrelated_pairs",
         "plot_border_density",
         "plot_distributions",
+        "correlation_structure",
+        "plot_structure",
+        "summarize",
+        "render_tables",
         "all",
     }
 
@@ -159,7 +166,7 @@ def test_comment_docstring_and_layout_edits_rerun_nothing(work, module):
 
 def test_edited_library_function_reruns_the_rules_using_it(work):
     jobs = plan_after_edit(work, "vectors/origin.py", add_function)
-    assert jobs == {"origin_border": 1, "all": 1}
+    assert jobs == {"origin_border": 1, "summarize": 1, "render_tables": 1, "all": 1}
 
 
 def test_moments_code_edit_reruns_statistics_and_their_figures_never_data_train_or_encode(work):
@@ -177,9 +184,13 @@ def test_moments_code_edit_reruns_statistics_and_their_figures_never_data_train_
         "decode_vectors": 5,
         "plot_distributions": 1,
         "plot_pair_grid": 2,
-        "plot_uncorrelated_pairs": 1,
+        "plot_uncorrelated_pairs": 2,
         "plot_border_density": 1,
         "plot_factor_correlations": 1,
+        "correlation_structure": 1,
+        "plot_structure": 1,
+        "summarize": 1,
+        "render_tables": 1,
         "all": 1,
     }
 
@@ -193,11 +204,12 @@ def test_training_code_edit_reruns_training_and_downstream_not_data(work):
 
 def test_plotting_code_edit_reruns_only_the_figures_drawn_with_it(work):
     jobs = plan_after_edit(work, "plots/pairs.py", add_function)
-    assert jobs == {"plot_pair_grid": 2, "plot_uncorrelated_pairs": 1, "plot_border_density": 1, "all": 1}
+    assert jobs == {"plot_pair_grid": 2, "plot_uncorrelated_pairs": 2, "plot_border_density": 1, "all": 1}
 
 
 def test_threads_are_scheduling_not_science(work):
-    assert planned(work, with_config(work, "threads.yaml", train={"threads": 2}, dataset={"threads": 1})) == {}
+    threads = with_config(work, "threads.yaml", train={"threads": 2}, dataset={"threads": 1})
+    assert planned(work, threads) == {}
     rules = ["prepare_images", "train_autoencoder", "encode_shard", "moments_shard", "component_stats"]
     res = snakemake(work, "-n", "--set-threads", *(f"{r}=2" for r in rules))
     assert "Nothing to be done" in res.stdout + res.stderr

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -28,20 +29,37 @@ from .train import load_model
 log = logging.getLogger(__name__)
 
 
-def encode_rows(model, images, start: int, stop: int, chunk: int, batch: int, device, sink) -> None:
+@contextmanager
+def full_fp32():
+    """TF32 off for matmuls and convolutions inside the block (cuDNN allows it by default)."""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+def encode_rows(
+    model, images, start: int, stop: int, chunk: int, batch: int, device, sink, readers: int = 1
+) -> None:
     """Encode rows [start, stop) in blocks of ``chunk`` rows; ``sink(a, z)`` receives each block.
 
-    The next block is read, and the previous one handed to ``sink``, on worker threads while the
-    model computes; batches restart at each block, so results never depend on the shard layout.
+    The next blocks are read by ``readers`` threads, and the previous one handed to ``sink``, while
+    the model computes; on CUDA a block goes through pinned memory with an asynchronous copy.
+    Batches restart at each block, so results never depend on the shard layout.
+    The encoder runs in full fp32 (no autocast, no TF32): the statistics are exact, so their
+    inputs must not depend on the device.
     """
-    use_amp = device.type == "cuda"
     n_blocks = -(-(stop - start) // chunk)
     with ThreadPoolExecutor(1) as writer:
         pending = None
-        blocks = iter_chunks(images, start, stop, step=chunk)
+        blocks = iter_chunks(images, start, stop, step=chunk, readers=readers)
+        cuda = device.type == "cuda"
         for a, block in tqdm(blocks, total=n_blocks, desc=f"encode rows {start}-{stop}", unit="chunk"):
-            x_all = torch.from_numpy(block).to(device)
-            with torch.inference_mode(), torch.autocast("cuda", torch.bfloat16, enabled=use_amp):
+            x_all = torch.from_numpy(block)
+            x_all = x_all.pin_memory().to(device, non_blocking=True) if cuda else x_all
+            with torch.inference_mode(), full_fp32():
                 z = torch.cat(
                     [
                         model.encode(to_input(x_all[b : b + batch])).float()
@@ -86,7 +104,8 @@ def encode_shard(
         digest.update(block.astype(np.float32).tobytes())
 
     t0 = time.perf_counter()
-    encode_rows(model, images, start, stop, z.chunks[0], batch_size, dev, sink)
+    readers = threads if dev.type == "cuda" else 1  # on CPU the threads compute, one reads ahead
+    encode_rows(model, images, start, stop, z.chunks[0], batch_size, dev, sink, readers=readers)
     log.info("shard %d: rows %d-%d in %.1f s", shard, start, stop, time.perf_counter() - t0)
     write_marker(marker_path, shard, start, stop, digest.hexdigest())
     return start, stop

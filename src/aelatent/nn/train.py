@@ -25,8 +25,10 @@ from ..io.images import open_image_store
 from ..io.tables import write_tsv
 from . import checkpoint
 from .model import Autoencoder, pick_device, to_input
+from .step import TrainStep, make_optimizer
 
 log = logging.getLogger(__name__)
+WARMUP_BATCHES = 5  # left out of images/s: graph capture, compilation, allocator warm-up
 
 
 # A usable model reconstructs the validation images with an MSE at least MIN_GAIN below that of
@@ -153,7 +155,7 @@ def train(
 
     torch.manual_seed(seed)
     model = Autoencoder(model_cfg, size).to(dev, memory_format=torch.channels_last)
-    opt = torch.optim.Adam(model.parameters(), lr=train_cfg["learning_rate"])
+    opt = make_optimizer(model, train_cfg["learning_rate"], dev)
     metrics: list[dict] = []
     start_epoch = 0
     ckpt = Path(checkpoint_path)
@@ -182,27 +184,30 @@ def train(
         log.info("each epoch leaves out its last batch of one image (batch normalisation)")
     use_amp = dev.type == "cuda"
 
-    def amp():
-        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp)
+    def amp():  # no autocast cache: CUDA graphs capture what autocast would have cached
+        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp, cache_enabled=False)
 
-    step = torch.compile(model) if train_cfg.get("compile") else model
+    compiled = bool(train_cfg.get("compile"))
+    net = torch.compile(model) if compiled else model
+    step = TrainStep(net, opt, batch, dev, amp, graph=not compiled)
     sync_every = 1 if dev.type == "cpu" else 50
     for epoch in range(start_epoch, train_cfg["epochs"]):
         model.train()
         gen = torch.Generator().manual_seed(seed + epoch)
         order = torch.randperm(len(train_imgs), generator=gen).to(dev)
         t0, seen = time.perf_counter(), 0
+        t_warm, seen_warm = t0, 0
         total = torch.zeros((), device=dev)
         bar = tqdm(starts, desc=f"epoch {epoch + 1}/{train_cfg['epochs']}")
         for i, a in enumerate(bar):
-            x = to_input(train_imgs[order[a : a + batch]])
-            with amp():
-                loss = nn.functional.mse_loss(step(x).float(), x)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.detach() * len(x)
+            x = train_imgs[order[a : a + batch]]
+            total += step(x) * len(x)
             seen += len(x)
+            if i == WARMUP_BATCHES - 1 and len(starts) > WARMUP_BATCHES:
+                # images/s leaves out the first batches: graph capture or compilation
+                if dev.type == "cuda":
+                    torch.cuda.synchronize()
+                t_warm, seen_warm = time.perf_counter(), seen
             # Reading the loss waits for the GPU, so there it happens every `sync_every` steps;
             # a NaN caught a few steps late still never reaches a checkpoint.
             if i % sync_every == 0 or i == len(starts) - 1:
@@ -215,7 +220,7 @@ def train(
                 bar.set_postfix(mse=f"{mean:.5f}")
         if dev.type == "cuda":
             torch.cuda.synchronize()
-        rate = seen / (time.perf_counter() - t0)
+        rate = (seen - seen_warm) / (time.perf_counter() - t_warm)
         valid = _evaluate(model, valid_imgs, batch * 2, dev, amp) if len(valid_imgs) else math.nan
         if not math.isfinite(valid) and len(valid_imgs):
             raise TrainingDiverged(
@@ -228,6 +233,7 @@ def train(
                 "train_mse": mean,
                 "valid_mse": valid,
                 "images_per_s": rate,
+                "warmup_s": t_warm - t0,
             }
         )
         log.info("epoch %d: train %.5f valid %.5f, %.0f images/s", epoch + 1, mean, valid, rate)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
@@ -6,6 +8,7 @@ from aelatent.stats.correlations import write_correlations  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 write_correlations(
+    str(Path(i.store).parent),
     i.moments,
     i.sample,
     o.counts,
@@ -13,6 +16,7 @@ write_correlations(
     o.corr,
     thresholds=p.thresholds,
     pair_threshold=p.pair_threshold,
-    bootstrap=p.bootstrap,
+    subsets=p.subsets,
     seed=p.seed,
+    threads=snakemake.threads,
 )

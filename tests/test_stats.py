@@ -1,12 +1,21 @@
 import numpy as np
 import pytest
-import zarr
+from conftest import with_defaults
 
+from aelatent.checks import validate_config
+from aelatent.errors import InputError
 from aelatent.io.latents import create_latent_store
-from aelatent.stats.components import component_table, half_width, histograms
-from aelatent.stats.correlations import correlated_pairs, count_pairs, threshold_counts
+from aelatent.stats.components import FWHM_PER_SD, component_table, fwhm, histograms
+from aelatent.stats.correlations import (
+    correlated_pairs,
+    count_pairs,
+    draw_subsets,
+    subset_moments,
+    subset_spread,
+    threshold_counts,
+)
 from aelatent.stats.moments import Moments
-from aelatent.stats.special import special_point_steps
+from aelatent.stats.special import slice_limits, slice_masks, slice_steps, special_points_table
 
 
 def test_article_threshold_counting_on_a_hand_built_matrix():
@@ -22,53 +31,172 @@ def test_article_threshold_counting_on_a_hand_built_matrix():
     assert pairs[0]["corr"] == pytest.approx(-0.65)
 
 
-def test_threshold_counts_with_bootstrap_interval():
-    rng = np.random.default_rng(0)
-    base = rng.standard_normal((4000, 1))
+def chunks(x, rows):
+    return [(a, x[a : a + rows]) for a in range(0, len(x), rows)]
+
+
+def factor_data(n, d, seed):
+    """Rows with known correlations: three shared factors with random loadings plus unit noise."""
+    rng = np.random.default_rng(seed)
+    load = rng.uniform(-0.4, 0.4, (d, 3))
+    return rng.standard_normal((n, 3)) @ load.T + rng.standard_normal((n, d)) + rng.uniform(-3, 3, d)
+
+
+def test_subsets_are_drawn_without_replacement_and_streamed_exactly():
+    x = factor_data(1000, 6, 0)
+    idx = draw_subsets(1000, 150, 5, seed=3)
+    assert idx.shape == (5, 150)
+    assert all(len(np.unique(r)) == 150 and (np.diff(r) > 0).all() for r in idx)
+    assert not np.array_equal(idx[0], idx[1])
+    assert np.array_equal(idx, draw_subsets(1000, 150, 5, seed=3))
+    parts = subset_moments(chunks(x, 137), idx, 6, workers=2)  # chunks cut across the subsets
+    for r, m in zip(idx, parts, strict=True):
+        assert m.n == 150
+        np.testing.assert_allclose(m.mean, x[r].mean(axis=0), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(m.cov(), np.cov(x[r], rowvar=False), rtol=0, atol=1e-12)
+
+
+def test_fresh_subset_band_covers_an_independent_subset_95_percent_of_the_time():
+    n, d, m, subsets, trials = 6000, 24, 300, 100, 200
+    x = factor_data(n, d, 0)
+    exact = np.corrcoef(x, rowvar=False)
+    thresholds = [0.1, 0.2]
+    hits = np.zeros(len(thresholds))
+    for trial in range(trials):
+        idx = draw_subsets(n, m, subsets, seed=trial)
+        counts, _ = subset_spread(subset_moments(chunks(x, 2000), idx, d), [], thresholds, 0.5)
+        rows = threshold_counts(exact, x[:m], counts, thresholds)
+        other = np.random.default_rng([99, trial]).choice(n, m, replace=False)
+        fresh = count_pairs(np.corrcoef(x[other], rowvar=False), thresholds)
+        hits += [r["subset_low"] <= c <= r["subset_high"] for r, c in zip(rows, fresh, strict=True)]
+    assert rows[0]["subset_high"] - rows[0]["subset_low"] >= 10  # counts spread: not a trivial band
+    assert ((hits / trials >= 0.90) & (hits / trials <= 0.99)).all(), hits / trials
+
+
+def test_threshold_counts_columns_follow_numpy():
+    x = factor_data(3000, 8, 1)
+    exact = np.corrcoef(x, rowvar=False)
+    counts = np.array([[5, 1], [7, 2], [6, 1], [9, 3]])
+    rows = threshold_counts(exact, x[:400], counts, [0.1, 0.3])
+    assert [r["n_all"] for r in rows] == count_pairs(exact, [0.1, 0.3])
+    assert [r["n_sample"] for r in rows] == count_pairs(np.corrcoef(x[:400], rowvar=False), [0.1, 0.3])
+    assert [r["subset_median"] for r in rows] == [6.5, 1.5]
+    assert [r["subset_low"] for r in rows] == pytest.approx(np.percentile(counts, 2.5, axis=0).tolist())
+    assert [r["subset_high"] for r in rows] == pytest.approx(np.percentile(counts, 97.5, axis=0).tolist())
+
+
+def test_pairs_carry_the_fraction_of_subsets_they_appear_in():
+    rng = np.random.default_rng(2)
+    base = rng.standard_normal((4000, 2))
     x = np.hstack(
-        [base + 0.5 * rng.standard_normal((4000, 1)) for _ in range(3)] + [rng.standard_normal((4000, 3))]
+        [base[:, :1], base[:, :1] + 0.3 * rng.standard_normal((4000, 1))]  # corr ~0.96: always
+        + [base[:, 1:], base[:, 1:] + 1.85 * rng.standard_normal((4000, 1))]  # corr ~0.48: sometimes
+        + [rng.standard_normal((4000, 2))]
     )
     exact = np.corrcoef(x, rowvar=False)
-    rows = threshold_counts(exact, x[:800], [0.1, 0.5, 0.9], repetitions=30, seed=0)
-    assert [r["n_all"] for r in rows] == count_pairs(exact, [0.1, 0.5, 0.9]) == [3, 3, 0]
-    for r in rows:
-        assert r["sample_low"] <= r["sample_high"]
+    pairs = correlated_pairs(exact, 0.45)
+    idx = draw_subsets(4000, 200, 60, seed=0)
+    counts, with_frac = subset_spread(subset_moments(chunks(x, 900), idx, 6), pairs, [0.45], 0.45)
+    sub = [np.corrcoef(x[r], rowvar=False) for r in idx]
+    for p in with_frac:
+        want = np.mean([abs(c[p["i"], p["j"]]) > 0.45 for c in sub])
+        assert p["subset_fraction"] == pytest.approx(want)
+    fracs = {(p["i"], p["j"]): p["subset_fraction"] for p in with_frac}
+    assert fracs[0, 1] == 1.0 and 0.1 < fracs[2, 3] < 0.9
+    assert counts[:, 0].tolist() == [count_pairs(c, [0.45])[0] for c in sub]
 
 
-def test_half_width_of_a_gaussian_histogram():
-    rng = np.random.default_rng(0)
-    x = rng.normal(1.5, 2.0, 400_000)
+def test_fwhm_on_the_articles_grid():
+    x = np.random.default_rng(0).normal(1.5, 2.0, 400_000)
     edges = np.arange(-10, 13, 0.125)
     counts, _ = np.histogram(x, edges)
-    mode, hw = half_width(edges, counts)
+    mode, hw = fwhm(0.5 * (edges[:-1] + edges[1:]), counts)
     assert mode == pytest.approx(1.5, abs=0.2)
-    assert hw == pytest.approx(2.0 * np.sqrt(2 * np.log(2)), rel=0.03)
+    assert hw == pytest.approx(FWHM_PER_SD * 2.0, rel=0.03)
 
 
-def test_streamed_histograms_and_dominant_flag(tmp_path):
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((3000, 5)).astype(np.float32) * [0.3, 0.3, 3.0, 0.3, 0.3] + [0, 0, 0, 0, 4.0]
-    z = create_latent_store(tmp_path / "z.zarr", 3000, 5, 700, {})
-    z[:] = x
-    m = Moments(5).update(x)
-    edges, counts = histograms(str(tmp_path / "z.zarr"), m, 0.125)
-    assert counts.sum(axis=1).tolist() == [3000] * 5
-    for i in range(5):
-        ref, _ = np.histogram(x[:, i], edges)
-        assert np.abs(ref - counts[i]).sum() <= 2  # float rounding at bin edges
-    rows = component_table(m, edges, counts, n_dominant=2)
-    assert {r["index"] for r in rows if r["dominant"]} == {2, 4}
-    assert rows[4]["mean"] == pytest.approx(4.0, abs=0.05)
-    assert isinstance(zarr.open_array(str(tmp_path / "z.zarr")), zarr.Array)
+SIGMAS = [0.02, 0.05, 0.2, 1.0, 3.0, 0.5, 0.02]
+MEANS = [0.0, -0.3, 0.5, 0.0, 0.0, 0.0, 1.1]
 
 
-def test_special_point_steps_follow_the_article():
+@pytest.fixture(scope="module")
+def gaussian_store(tmp_path_factory):
+    """Gaussian components of very different widths in a chunked latent store."""
+    n = 200_000
+    x = (np.random.default_rng(0).standard_normal((n, len(SIGMAS))) * SIGMAS + MEANS).astype(np.float32)
+    path = tmp_path_factory.mktemp("z") / "z.zarr"
+    create_latent_store(path, n, len(SIGMAS), 30_000, {})[:] = x
+    return str(path), x, Moments(len(SIGMAS)).update(x)
+
+
+def test_hw_fine_is_the_fwhm_whatever_the_width(gaussian_store):
+    path, _, m = gaussian_store
+    rows = component_table(m, histograms(path, m, 0.125), n_dominant=3)
+    for r, s in zip(rows, SIGMAS, strict=True):
+        assert r["hw_fine"] == pytest.approx(FWHM_PER_SD * s, rel=0.03), r
+    # the article's fixed grid cannot resolve a narrow component: hw is mostly the bin
+    assert rows[0]["half_width"] > 2 * FWHM_PER_SD * SIGMAS[0]
+    # dominant = the 3 largest |mean| + hw_fine: 4 (7.06), 3 (2.35), then 5 (1.18) before
+    # 6 (1.1 + 0.047), which its binned width (0.13 or more) would have put first
+    assert rows[6]["mean"] + rows[6]["half_width"] > rows[5]["half_width"]
+    assert [r["index"] for r in rows if r["dominant"]] == [3, 4, 5]
+
+
+def test_streamed_histograms_equal_numpy(gaussian_store):
+    path, x, m = gaussian_store
+    h = histograms(path, m, 0.125)
+    assert h["counts"].sum(axis=1).tolist() == [len(x)] * len(SIGMAS)
+    for i in range(len(SIGMAS)):
+        ref, _ = np.histogram(x[:, i], h["edges"])
+        assert np.abs(ref - h["counts"][i]).sum() <= 4  # float rounding at bin edges
+        fine_edges = h["fine_lo"][i] + h["fine_width"][i] * np.arange(h["fine_counts"].shape[1] + 1)
+        ref, _ = np.histogram(x[:, i], fine_edges)
+        assert np.abs(ref - h["fine_counts"][i]).sum() <= 4
+
+
+def test_special_slice_steps_follow_the_article_without_empty_ranges():
     x = np.zeros((4, 6))
     x[1, 0] = 5  # fails step 1 (k < 2)
     x[2, 3] = -5  # fails step 2 (2 < k < 4)
     x[3, 2] = 9  # component 2 is exempt: stays
     x[3, 4] = 9  # component 4 is exempt: stays
-    s1, s2, s3 = special_point_steps(x, 4, 2, 2.0)
+    steps = slice_steps(6, 4, 2)
+    assert [c.tolist() for _, c in steps] == [[0, 1], [3], [5]]
+    s1, s2, s3 = slice_masks(x, steps, np.full(6, 2.0))
     assert s1.tolist() == [True, False, True, True]
     assert s2.tolist() == [True, False, False, True]
     assert s3.tolist() == [True, False, False, True]
+    # pairs at the ends or side by side leave out the ranges that are empty by construction
+    assert [c.tolist() for _, c in slice_steps(6, 0, 5)] == [[1, 2, 3, 4]]
+    assert [c.tolist() for _, c in slice_steps(6, 2, 3)] == [[0, 1], [4, 5]]
+
+
+def test_special_points_count_like_numpy_and_flag_empty_steps(tmp_path, caplog):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((2000, 8)) * [0.5, 1, 2, 3, 0.5, 1, 2, 3]).astype(np.float32)
+    create_latent_store(tmp_path / "z.zarr", 2000, 8, 300, {})[:] = x
+    m = Moments(8).update(x)
+    limits, unit = slice_limits(m, 2.0, 2.5)
+    assert np.allclose(limits, 2.5 * m.std()) and unit == "2.5 std_k"
+    rows = special_points_table(str(tmp_path / "z.zarr"), x[:500], 6, 2, limits, unit)
+    small = np.abs(x) < limits
+    want = [small[:, :2].all(1), small[:, [0, 1, 3, 4, 5]].all(1), small[:, [0, 1, 3, 4, 5, 7]].all(1)]
+    assert [r["n_all"] for r in rows] == [int(w.sum()) for w in want]
+    assert [r["n_sample"] for r in rows] == [int(w[:500].sum()) for w in want]
+    assert [r["components"] for r in rows] == [2, 3, 1] and rows[-1]["n_all"] > 0
+    # the article's absolute 2.0 empties the slice of these wide components: flagged and logged
+    limits, unit = slice_limits(m, 0.2, None)
+    rows = special_points_table(str(tmp_path / "z.zarr"), x[:500], 6, 2, limits, unit)
+    assert rows[0]["condition"] == "|z_k| < 0.2 for k < 2"
+    assert [r["empty"] for r in rows] == [int(r["n_all"] == 0) for r in rows] and rows[-1]["empty"] == 1
+    assert "leaves no vectors" in caplog.text
+
+
+def test_special_pair_is_checked_at_start_up():
+    cfg = with_defaults({"model": {"latent_dim": 16}, "stats": {"special_pair": [3, 15]}})
+    validate_config(cfg)
+    validate_config(with_defaults({}))
+    for bad in ([3, 3], [0, 16], [20, 1]):
+        cfg["stats"]["special_pair"] = bad
+        with pytest.raises(InputError, match=r"stats\.special_pair.*model\.latent_dim=16"):
+            validate_config(cfg)

@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
+from scipy.spatial.distance import cdist
+from scipy.stats import chi2
 
 from aelatent.stats.moments import Moments
-from aelatent.vectors.cloud import RealCloud
+from aelatent.vectors.cloud import RealCloud, mahalanobis, regularised_eigen, split_sample
 from aelatent.vectors.coverage import coverage_row
 from aelatent.vectors.generators import GENERATORS, generate
 from aelatent.vectors.origin import origin_border
@@ -23,47 +25,103 @@ def cloud():
 
 
 def test_uniform_vectors_lie_in_minus_b_b(cloud):
-    x, m = cloud
-    v = generate("uniform", 5000, m, x[:500], CFG, 0)
+    x, _ = cloud
+    v = generate("uniform", 5000, x[:500], CFG, 0)
     assert v.shape == (5000, 8) and v.min() >= -1.5 and v.max() <= 1.5
     assert v.min() < -1.4 and v.max() > 1.4
 
 
-def test_mvn_sample_covariance_matches_the_accumulator(cloud):
-    x, m = cloud
-    v = generate("mvn", 200_000, m, x[:500], CFG, 0)
-    assert np.abs(np.cov(v, rowvar=False) - m.cov()).max() < 0.03 * np.abs(m.cov()).max()
-    assert np.abs(v.mean(axis=0) - m.mean).max() < 0.02
+def test_mvn_covariance_matches_the_rows_it_was_fitted_on(cloud):
+    x, _ = cloud
+    fit = x[:3000]
+    v = generate("mvn", 200_000, fit, CFG, 0)
+    cov = np.cov(fit, rowvar=False)
+    assert np.abs(np.cov(v, rowvar=False) - cov).max() < 0.03 * np.abs(cov).max()
+    assert np.abs(v.mean(axis=0) - fit.mean(axis=0)).max() < 0.02
 
 
 def test_every_generator_is_deterministic(cloud):
-    x, m = cloud
+    x, _ = cloud
     for g in GENERATORS:
-        a, b = generate(g, 50, m, x[:2000], CFG, 3), generate(g, 50, m, x[:2000], CFG, 3)
+        a, b = generate(g, 50, x[:2000], CFG, 3), generate(g, 50, x[:2000], CFG, 3)
         assert a.shape == (50, 8) and np.array_equal(a, b), g
+
+
+def test_halves_are_disjoint_and_generators_never_see_the_reference(cloud):
+    x, m = cloud
+    sample = x[:5000]
+    fit, ref = split_sample(sample, 7)
+    assert len(fit) + len(ref) == 5000
+    rows = {r.tobytes() for r in fit}
+    assert not any(r.tobytes() in rows for r in ref)
+    real = RealCloud.build(m, sample, seed=7, floor=1e-6)
+    assert np.array_equal(real.fit, fit) and np.array_equal(real.ref, ref)
+    # the real-to-real baseline is the fit half's mean distance to its nearest reference vector
+    assert real.nn_base == pytest.approx(cdist(fit, ref).min(axis=1).mean(), rel=1e-9)
 
 
 def test_coverage_on_a_gaussian_cloud_matches_theory(cloud):
     x, m = cloud
     sample = x[:5000]
-    real = RealCloud.fit(m, sample, nn_seed=0)
-    mvn = coverage_row("mvn", generate("mvn", 5000, m, sample, CFG, 1), real)
+    real = RealCloud.build(m, sample, seed=0, floor=1e-6)
+    mvn = coverage_row("mvn", generate("mvn", 5000, real.fit, CFG, 1), real)
     assert mvn["inside_fraction"] == pytest.approx(0.99, abs=0.01)
     assert mvn["nn_ratio"] == pytest.approx(1.0, abs=0.1)
     assert mvn["radius_ks"] < 0.05
-    far = coverage_row("uniform", generate("uniform", 2000, m, sample, {**CFG, "uniform_b": 4.0}, 1), real)
+    far = coverage_row("uniform", generate("uniform", 2000, real.fit, {**CFG, "uniform_b": 4.0}, 1), real)
     assert far["inside_fraction"] < 0.5 and far["nn_ratio"] > 1.5
-    inside = coverage_row("pca", generate("pca_ellipsoid", 2000, m, sample, CFG, 1), real)
+    inside = coverage_row("pca", generate("pca_ellipsoid", 2000, real.fit, CFG, 1), real)
     assert inside["inside_fraction"] == 1.0  # 2-sigma ellipsoid lies within the 99% Mahalanobis ball
+    # a well-conditioned cloud is left alone: distances are the exact covariance's
+    d = mahalanobis(real.ref[:50], m.mean, real.whiten)
+    diff = real.ref[:50] - m.mean
+    want = np.sqrt(np.einsum("ij,ij->i", diff @ np.linalg.inv(m.cov()), diff))
+    np.testing.assert_allclose(d, want, rtol=1e-9)
+    assert mvn["condition"] == pytest.approx(np.linalg.cond(m.cov()), rel=1e-6)
 
 
-def test_origin_and_radii(cloud):
+@pytest.fixture(scope="module")
+def flat_cloud():
+    """A nearly rank-deficient cloud: eigenvalues from 1 down to 1e-11, a random orientation."""
+    rng = np.random.default_rng(1)
+    d = 32
+    q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    scale = np.sqrt(np.logspace(0, -11, d))
+    x = (rng.standard_normal((60_000, d)) * scale) @ q.T + rng.uniform(-1, 1, d)
+    return x, Moments(d).update(x)
+
+
+def test_flat_cloud_coverage_is_well_posed(flat_cloud):
+    x, m = flat_cloud
+    real = RealCloud.build(m, x[:6000], seed=0, floor=1e-4)
+    assert real.condition_raw >= 1e10 and real.condition == pytest.approx(1e4, rel=1e-6)
+    rng = np.random.default_rng(5)
+    mvn = generate("mvn", 4000, real.fit, CFG, 2)
+    noisy = coverage_row("mvn+noise", mvn + 1e-3 * rng.standard_normal(mvn.shape), real)
+    assert noisy["inside_fraction"] >= 0.9 and noisy["condition_raw"] >= 1e10
+    b = np.sqrt(3) * x.std(axis=0).mean()  # each component as wide as the real ones on average
+    uni = coverage_row("uniform", generate("uniform", 4000, real.fit, {**CFG, "uniform_b": b}, 2), real)
+    assert uni["inside_fraction"] <= 0.05
+    # with the raw covariance the same noise would push almost every vector outside
+    evals, evecs, _ = regularised_eigen(m.cov(), 1e-16)
+    raw = mahalanobis(mvn + 1e-3 * rng.standard_normal(mvn.shape), m.mean, evecs / np.sqrt(evals))
+    assert (raw <= np.sqrt(chi2.ppf(0.99, 32))).mean() < 0.5
+
+
+def test_origin_distance_and_percentile(cloud):
     x, m = cloud
-    info = origin_border(RealCloud.fit(m, x[:5000]))
+    real = RealCloud.build(m, x[:5000], seed=0, floor=1e-6)
+    info = origin_border(real)
     d0 = np.sqrt(m.mean @ np.linalg.solve(m.cov(), m.mean))
     assert info["origin_mahalanobis"] == pytest.approx(d0, rel=1e-6)
-    assert 0 <= info["components_0_near_edge"] <= info["components_containing_0"] <= 1
-    rows, radii = uniform_radii_match(x[:3000], [0.5, 2.0, 8.0], 3000, 0)
-    assert [len(r) for r in radii] == [3000] * 3
-    assert sum(r["best"] for r in rows) == 1
-    assert min(rows, key=lambda r: r["ks"])["best"] == 1
+    assert info["origin_percentile"] == pytest.approx(100 * (real.d_real < d0).mean())
+    lo, hi = np.percentile(x[:5000], [0.5, 99.5], axis=0)
+    assert info["components_containing_0"] == pytest.approx(((lo <= 0) & (hi >= 0)).mean())
+
+
+def test_radii_pick_the_b_of_a_uniform_cloud():
+    real = np.random.default_rng(3).uniform(-1.25, 1.25, (3000, 64))
+    rows, radii = uniform_radii_match(real, [0.5, 1.0, 1.25, 1.5, 2.0], 3000, 0)
+    assert [len(r) for r in radii] == [3000] * 5
+    assert [r["b"] for r in rows if r["best"]] == [1.25]
+    assert rows[2]["ks"] < 0.05 < min(rows[1]["ks"], rows[3]["ks"])

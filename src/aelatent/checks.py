@@ -8,6 +8,19 @@ import math
 from .errors import InputError
 
 
+def check_special_pair(config: dict) -> None:
+    """stats.special_pair: two distinct component indices below model.latent_dim (or null)."""
+    pair = config["stats"].get("special_pair")
+    dim = config["model"]["latent_dim"]
+    if pair is None:
+        return
+    if len(pair) != 2 or pair[0] == pair[1] or not all(0 <= int(j) < dim for j in pair):
+        raise InputError(
+            f"stats.special_pair={list(pair)} must be two distinct component indices "
+            f"in 0..{dim - 1} (model.latent_dim={dim})"
+        )
+
+
 def check_learning_rate(config: dict) -> None:
     """train.learning_rate finite: YAML's .inf and .nan pass the schema's exclusiveMinimum 0."""
     lr = config["train"]["learning_rate"]
@@ -25,7 +38,7 @@ def check_batch_norm_batch(config: dict) -> None:
         )
 
 
-CHECKS = [check_learning_rate, check_batch_norm_batch]
+CHECKS = [check_special_pair, check_learning_rate, check_batch_norm_batch]
 
 
 def validate_config(config: dict) -> None:

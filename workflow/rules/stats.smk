@@ -98,6 +98,8 @@ rule component_stats:
 
 rule correlations:
     input:
+        markers=shard_markers,
+        store=f"{R}/latents/z.zarr/zarr.json",
         moments=f"{R}/stats/moments.npz",
         sample=f"{R}/stats/sample.npz",
     output:
@@ -114,16 +116,18 @@ rule correlations:
         corr=f"{R}/stats/corr.npy",
     log:
         f"{R}/logs/correlations.log",
+    benchmark:
+        f"{R}/benchmarks/correlations.tsv"
     conda:
         "../../envs/aelatent.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=2000,
-        runtime=20,
+        runtime=30,
     params:
         thresholds=config["stats"]["thresholds"],
         pair_threshold=config["stats"]["pair_threshold"],
-        bootstrap=config["stats"]["bootstrap"],
+        subsets=config["stats"]["subsets"],
         seed=config["seed"],
         code=code("correlations"),
     script:
@@ -134,6 +138,7 @@ rule special_points:
     input:
         markers=shard_markers,
         store=f"{R}/latents/z.zarr/zarr.json",
+        moments=f"{R}/stats/moments.npz",
         sample=f"{R}/stats/sample.npz",
         pairs=f"{R}/stats/pairs.tsv",
     output:
@@ -151,7 +156,13 @@ rule special_points:
         mem_mb=2000,
         runtime=20,
     params:
-        threshold=config["stats"]["special_threshold"],
+        threshold_sd=config["stats"]["special_threshold_sd"],
+        # the absolute limit counts only when no limit in std units is set
+        threshold=(
+            config["stats"]["special_threshold"]
+            if config["stats"]["special_threshold_sd"] is None
+            else None
+        ),
         pair=config["stats"]["special_pair"],
         code=code("special_points"),
     script:

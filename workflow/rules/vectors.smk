@@ -3,8 +3,7 @@ VEC = config["vectors"]
 
 rule generate_vectors:
     input:
-        moments=f"{R}/stats/moments.npz",
-        sample=f"{R}/stats/sample.npz",
+        f"{R}/stats/sample.npz",
     output:
         f"{R}/vectors/{{generator}}.npy",
     log:
@@ -79,6 +78,7 @@ rule coverage:
     params:
         names=VEC["generators"],
         seed=config["seed"],
+        eigen_floor=VEC["eigen_floor"],
         dpi=config["figures"]["dpi"],
         code=code("coverage"),
     script:
@@ -109,6 +109,8 @@ rule origin_border:
         mem_mb=2000,
         runtime=10,
     params:
+        seed=config["seed"],
+        eigen_floor=VEC["eigen_floor"],
         dpi=config["figures"]["dpi"],
         code=code("origin_border"),
     script:

@@ -1,6 +1,14 @@
-"""The article's special-points slice: vectors with all components small except one pair."""
+"""The article's special-points slice: vectors close to the plane of two components' axes, i.e.
+with every other component small, filtered in the article's three steps.
+
+"Small" is |z_k| < t, either absolute as in the article (t = 2.0) or in units of each component's
+standard deviation (t_k = sd * std_k): a fixed t means little when component widths differ tenfold,
+and leaves nothing when they are wide.
+"""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 
@@ -8,38 +16,78 @@ from ..io.latents import open_latents
 from ..io.sample import load_sample
 from ..io.stream import iter_chunks
 from ..io.tables import read_tsv, write_tsv
+from .moments import Moments
+
+log = logging.getLogger(__name__)
 
 
-def special_point_steps(block: np.ndarray, j1: int, j2: int, threshold: float) -> list[np.ndarray]:
-    """The article's slice: masks after each step (components below j1, between, above j2)."""
+def slice_steps(dim: int, j1: int, j2: int) -> list[tuple[str, np.ndarray]]:
+    """The article's steps as (label, component indices): k < j1, then j1 < k < j2, then k > j2.
+    A range that is empty by construction (j1 = 0, j2 = j1 + 1, j2 = dim - 1) is no step."""
     j1, j2 = sorted((j1, j2))
-    a = np.abs(block) < threshold
-    s1 = a[:, :j1].all(axis=1)
-    s2 = s1 & a[:, j1 + 1 : j2].all(axis=1)
-    s3 = s2 & a[:, j2 + 1 :].all(axis=1)
-    return [s1, s2, s3]
+    ranges = [(0, j1, f"k < {j1}"), (j1 + 1, j2, f"{j1} < k < {j2}"), (j2 + 1, dim, f"k > {j2}")]
+    return [(label, np.arange(a, b)) for a, b, label in ranges if b > a]
 
 
-def special_points(latents_path: str, sample: np.ndarray, j1: int, j2: int, threshold: float) -> list[dict]:
-    """Counts of vectors left after each filter step, over all N and over the M sample."""
-    j1, j2 = sorted((j1, j2))
-    n_all = np.zeros(3, dtype=np.int64)
-    for _, block in iter_chunks(open_latents(latents_path)):
-        n_all += [int(s.sum()) for s in special_point_steps(block, j1, j2, threshold)]
-    n_sample = [int(s.sum()) for s in special_point_steps(sample, j1, j2, threshold)]
-    steps = [
-        f"|z_k| < {threshold} for k < {j1}",
-        f"... and for {j1} < k < {j2}",
-        f"... and for k > {j2}",
-    ]
-    return [
-        {"step": k + 1, "condition": c, "n_all": int(a), "n_sample": s}
-        for k, (c, a, s) in enumerate(zip(steps, n_all, n_sample, strict=True))
-    ]
+def slice_masks(block: np.ndarray, steps, limits: np.ndarray) -> list[np.ndarray]:
+    """Rows of ``block`` still in the slice after each step: |z_k| < limits[k] for its components."""
+    small = np.abs(block) < limits
+    keep = np.ones(len(block), dtype=bool)
+    out = []
+    for _, comps in steps:
+        keep = keep & small[:, comps].all(axis=1)
+        out.append(keep)
+    return out
+
+
+def slice_limits(m: Moments, threshold: float | None, threshold_sd: float | None) -> tuple[np.ndarray, str]:
+    """Per-component limits and how to print them: ``threshold_sd`` std when set, else absolute."""
+    if threshold_sd is not None:
+        return threshold_sd * m.std(), f"{threshold_sd:g} std_k"
+    return np.full(m.dim, float(threshold)), f"{threshold:g}"
+
+
+def special_points_table(
+    latents_path: str, sample: np.ndarray, j1: int, j2: int, limits: np.ndarray, unit: str
+) -> list[dict]:
+    """Vectors left after each step, over all N (streamed) and over the M sample; an empty step is
+    flagged in the table and logged as a warning."""
+    z = open_latents(latents_path)
+    steps = slice_steps(z.shape[1], j1, j2)
+    n_all = np.zeros(len(steps), dtype=np.int64)
+    for _, block in iter_chunks(z):
+        n_all += [int(s.sum()) for s in slice_masks(block, steps, limits)]
+    n_sample = [int(s.sum()) for s in slice_masks(sample, steps, limits)]
+    rows = []
+    for k, ((label, comps), a, s) in enumerate(zip(steps, n_all, n_sample, strict=True)):
+        condition = f"|z_k| < {unit} for {label}" if k == 0 else f"... and for {label}"
+        if a == 0:
+            log.warning(
+                "special points (pair %d, %d): step %d (%s) leaves no vectors", j1, j2, k + 1, condition
+            )
+        rows.append(
+            {
+                "step": k + 1,
+                "condition": condition,
+                "components": len(comps),
+                "n_all": int(a),
+                "n_sample": s,
+                "empty": int(a == 0),
+            }
+        )
+    return rows
 
 
 def write_special_points(
-    latents_path: str, sample_path: str, pairs_path: str, out: str, *, threshold: float, pair
+    latents_path: str,
+    moments_path: str,
+    sample_path: str,
+    pairs_path: str,
+    out: str,
+    *,
+    threshold: float | None,
+    threshold_sd: float | None,
+    pair,
 ) -> None:
     """The special-points slice for the configured pair, or the strongest correlated pair."""
     if pair is None:
@@ -49,5 +97,6 @@ def write_special_points(
                 f"{pairs_path} has no pairs: set stats.special_pair or lower stats.pair_threshold"
             )
         pair = (rows[0]["i"], rows[0]["j"])
+    limits, unit = slice_limits(Moments.load(moments_path), threshold, threshold_sd)
     _, sample = load_sample(sample_path)
-    write_tsv(special_points(latents_path, sample, pair[0], pair[1], threshold), out)
+    write_tsv(special_points_table(latents_path, sample, pair[0], pair[1], limits, unit), out)

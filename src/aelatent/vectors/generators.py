@@ -1,4 +1,8 @@
-"""Artificial "statistical" latent vectors, from the article's uniform draw to fitted models."""
+"""Artificial "statistical" latent vectors, from the article's uniform draw to fitted models.
+
+Every fitted generator sees only the ``fit`` half of the real sample (``cloud.split_sample``): the
+other half is the reference its vectors are measured against.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +12,43 @@ from sklearn.mixture import GaussianMixture
 from ..io.atomic import atomic_path
 from ..io.sample import load_sample
 from ..stats.moments import Moments
-from .cloud import cholesky
+from .cloud import split_sample, sqrt_cov
 from .uniform import uniform
 
 GENERATORS = ("uniform", "normal", "mvn", "gmm", "pca_ellipsoid")
 
 
-def generate(name: str, n: int, m: Moments, sample: np.ndarray, cfg: dict, seed: int) -> np.ndarray:
-    """``n`` vectors from generator ``name``; ``m`` holds the exact moments, ``sample`` real rows."""
+def generate(name: str, n: int, fit: np.ndarray, cfg: dict, seed: int) -> np.ndarray:
+    """``n`` vectors from generator ``name``, fitted on the real rows ``fit``."""
     rng = np.random.default_rng([seed, GENERATORS.index(name)])
+    dim = fit.shape[1]
     if name == "uniform":
-        return uniform(n, m.dim, cfg["uniform_b"], rng)
+        return uniform(n, dim, cfg["uniform_b"], rng)
+    m = Moments(dim).update(fit)
     if name == "normal":
-        return m.mean + m.std() * rng.standard_normal((n, m.dim))
+        return m.mean + m.std() * rng.standard_normal((n, dim))
     if name == "mvn":
-        return m.mean + rng.standard_normal((n, m.dim)) @ cholesky(m.cov()).T
+        return m.mean + rng.standard_normal((n, dim)) @ sqrt_cov(m.cov()).T
     if name == "gmm":
         gmm = GaussianMixture(
             cfg["gmm_components"], covariance_type="full", random_state=seed, reg_covar=1e-5
         )
-        x, _ = gmm.fit(sample).sample(n)
+        x, _ = gmm.fit(fit).sample(n)
         return x[rng.permutation(n)]
     if name == "pca_ellipsoid":
-        # Principal axes of the exact covariance (all N vectors), not of a sample.
         evals, evecs = np.linalg.eigh(m.cov())
-        sigma = cfg["pca_sigma"] or np.sqrt(m.dim)
+        sigma = cfg["pca_sigma"] or np.sqrt(dim)
         axes = sigma * np.sqrt(np.clip(evals, 0, None))
-        u = rng.standard_normal((n, m.dim))
+        u = rng.standard_normal((n, dim))
         u /= np.linalg.norm(u, axis=1, keepdims=True)
-        r = rng.random((n, 1)) ** (1.0 / m.dim)
+        r = rng.random((n, 1)) ** (1.0 / dim)
         return m.mean + (u * r * axes) @ evecs.T
     raise ValueError(f"unknown generator {name!r}; choose from {', '.join(GENERATORS)}")
 
 
-def write_vectors(moments_path, sample_path, out, *, generator, cfg, seed):
+def write_vectors(sample_path, out, *, generator, cfg, seed):
     _, sample = load_sample(sample_path)
-    vecs = generate(generator, cfg["n"], Moments.load(moments_path), sample, cfg, seed)
+    fit, _ = split_sample(sample, seed)
+    vecs = generate(generator, cfg["n"], fit, cfg, seed)
     with atomic_path(out) as tmp:
         np.save(tmp, vecs.astype(np.float32))

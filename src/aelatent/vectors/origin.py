@@ -12,10 +12,11 @@ from .cloud import RealCloud, mahalanobis
 
 
 def origin_border(cloud: RealCloud, edge: float = 0.1) -> dict:
-    """How the origin sits relative to the cloud: its Mahalanobis distance and its percentile
-    among real vectors, and per component where 0 falls inside the central 99% range."""
-    d0 = float(mahalanobis(np.zeros(len(cloud.mean)), cloud.mean, cloud.chol)[0])
-    pos = zero_positions(cloud.sample)
+    """How the origin sits relative to the cloud: its Mahalanobis distance (regularised metric) and
+    its percentile among the held-out real vectors, and per component where 0 falls inside the
+    central 99% range of the whole sample."""
+    d0 = float(mahalanobis(np.zeros(len(cloud.mean)), cloud.mean, cloud.whiten)[0])
+    pos = zero_positions(np.concatenate([cloud.fit, cloud.ref]))
     inside = (pos >= 0) & (pos <= 1)
     return {
         "origin_mahalanobis": d0,
@@ -25,6 +26,8 @@ def origin_border(cloud: RealCloud, edge: float = 0.1) -> dict:
         "components_containing_0": float(inside.mean()),
         "components_0_near_edge": float((inside & ((pos < edge) | (pos > 1 - edge))).mean()),
         "edge_fraction": edge,
+        "condition": cloud.condition,
+        "condition_raw": cloud.condition_raw,
     }
 
 
@@ -34,9 +37,9 @@ def zero_positions(sample: np.ndarray) -> np.ndarray:
     return (0.0 - lo) / np.where(hi > lo, hi - lo, np.nan)
 
 
-def write_origin(moments_path, sample_path, out_table, out_figure, *, dpi):
+def write_origin(moments_path, sample_path, out_table, out_figure, *, seed, eigen_floor, dpi):
     _, sample = load_sample(sample_path)
-    cloud = RealCloud.fit(Moments.load(moments_path), sample)
+    cloud = RealCloud.build(Moments.load(moments_path), sample, seed=seed, floor=eigen_floor)
     info = origin_border(cloud)
     write_tsv([info], out_table)
     plot_origin(cloud.d_real, info, zero_positions(sample), out_figure, dpi)

@@ -34,7 +34,7 @@ rule encode_shard:
         k=r"\d+",
     conda:
         "../../envs/aelatent.yaml"
-    threads: 1
+    threads: 8 if GPU else 1
     resources:
         mem_mb=4000,
         runtime=60,

@@ -15,6 +15,7 @@ rule moments_shard:
         mem_mb=2000,
         runtime=30,
     params:
+        shards=config["encode"]["shards"],
         code=code("moments_shard"),
     script:
         "../../scripts/moments_shard.py"
@@ -41,7 +42,7 @@ rule merge_moments:
 
 rule sample_latents:
     input:
-        markers=shard_markers,
+        verified=f"{R}/latents/verified.json",
         store=f"{R}/latents/z.zarr/zarr.json",
     output:
         f"{R}/stats/sample.npz",
@@ -63,7 +64,7 @@ rule sample_latents:
 
 rule component_stats:
     input:
-        markers=shard_markers,
+        verified=f"{R}/latents/verified.json",
         store=f"{R}/latents/z.zarr/zarr.json",
         moments=f"{R}/stats/moments.npz",
     output:
@@ -98,7 +99,7 @@ rule component_stats:
 
 rule correlations:
     input:
-        markers=shard_markers,
+        verified=f"{R}/latents/verified.json",
         store=f"{R}/latents/z.zarr/zarr.json",
         moments=f"{R}/stats/moments.npz",
         sample=f"{R}/stats/sample.npz",
@@ -136,7 +137,7 @@ rule correlations:
 
 rule special_points:
     input:
-        markers=shard_markers,
+        verified=f"{R}/latents/verified.json",
         store=f"{R}/latents/z.zarr/zarr.json",
         moments=f"{R}/stats/moments.npz",
         sample=f"{R}/stats/sample.npz",
@@ -171,7 +172,7 @@ rule special_points:
 
 rule factor_correlations:
     input:
-        markers=shard_markers,
+        verified=f"{R}/latents/verified.json",
         store=f"{R}/latents/z.zarr/zarr.json",
         images=f"{R}/data/images.zarr",
     output:

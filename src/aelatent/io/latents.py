@@ -120,6 +120,21 @@ def verify_latents(
     return summary
 
 
+def verify_shard(store_path: str | os.PathLike, marker_path: str | os.PathLike, shards: int) -> dict:
+    """``verify_latents`` for one shard of ``shards``, for a job that reads only that shard: its
+    rows are checked against its own marker, so a lost shard still reruns alone."""
+    z = open_latents(store_path)
+    marker = read_marker(marker_path)
+    k = marker["shard"]
+    if not 0 <= k < shards:
+        raise InputError(f"marker {marker_path} names shard {k} of {shards}; {_redo([marker_path])}")
+    start, stop = shard_ranges(z.shape[0], z.chunks[0], shards)[k]
+    problem = _shard_problem(z, Path(store_path), k, start, stop, marker)
+    if problem:
+        raise InputError(f"shard {k} (rows {start}-{stop}): {problem}\n{_redo([marker_path])}")
+    return marker
+
+
 def _load_marker(path: str | os.PathLike) -> tuple[dict | None, str]:
     try:
         marker = json.loads(Path(path).read_text())

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from ..io.latents import open_latents
+from ..io.latents import open_latents, verify_shard
 from ..io.stream import bounded_map
 from .moments import Moments
 
@@ -45,9 +43,10 @@ def chunk_moments(
     return total
 
 
-def shard_moments(latents_path: str, marker_path: str, out: str, threads: int = 1) -> Moments:
-    """Accumulate the moments of the rows one encode shard wrote (range from its marker)."""
-    marker = json.loads(Path(marker_path).read_text())
+def shard_moments(latents_path: str, marker_path: str, out: str, *, shards: int, threads: int = 1) -> Moments:
+    """Accumulate the moments of the rows one encode shard wrote, after checking them against its
+    marker (missing chunks, changed rows, a truncated marker are refused by name)."""
+    marker = verify_shard(latents_path, marker_path, shards)
     z = open_latents(latents_path)
     m = chunk_moments(z, marker["start"], marker["stop"], workers=threads, source=f"shard {marker['shard']}")
     m.save(out)

@@ -20,6 +20,7 @@ include: "workflow/rules/encode.smk"
 include: "workflow/rules/stats.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/vectors.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -4,5 +4,4 @@ log_to(snakemake.log[0])
 
 from aelatent.figures.factors import factor_figure  # noqa: E402
 
-i, o, p = snakemake.input, snakemake.output, snakemake.params
-factor_figure(i[0], o[0], dpi=p.dpi)
+factor_figure(snakemake.input[0], list(snakemake.output), dpi=snakemake.params.dpi)

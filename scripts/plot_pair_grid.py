@@ -11,7 +11,7 @@ pair_grid(
     i.sample,
     i.pairs,
     str(Path(i.store).parent),
-    o[0],
+    list(o),
     b=float(snakemake.wildcards.b),
     num_stat=p.num_stat,
     n_pairs=p.n_pairs,

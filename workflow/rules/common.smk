@@ -64,7 +64,11 @@ def source_content():
 
 def generator_params(wildcards):
     """Only the settings of this generator, so tuning one never redraws the others."""
-    own = {"uniform": ["uniform_b"], "gmm": ["gmm_components"], "pca_ellipsoid": ["pca_sigma"]}
+    own = {
+        "uniform": ["uniform_b"],
+        "gmm": ["gmm_components"],
+        "pca_ellipsoid": ["pca_sigma"],
+    }
     keys = ["n", *own.get(wildcards.generator, [])]
     return {k: config["vectors"][k] for k in keys}
 
@@ -89,13 +93,55 @@ def shard_markers(wildcards=None):
     return expand(f"{R}/latents/shards/{{k}}.json", k=SHARDS)
 
 
+def figure(name, **report_args):
+    """A figure's outputs: the PNG the report shows, and the same figure in every other format
+    figures.formats asks for (the plotting code saves one file per path, by its suffix).
+    """
+    png = report(f"{R}/figures/{name}.png", **report_args)
+    other = [ext for ext in config["figures"]["formats"] if ext != "png"]
+    return [png] + [f"{R}/figures/{name}.{ext}" for ext in other]
+
+
+def table_sources():
+    """Each table the report shows as a page: name -> (TSV, category, caption file)."""
+    stats = [
+        "components",
+        "dominant_components",
+        "threshold_counts",
+        "pairs",
+        "special_points",
+        "structure",
+        "spectrum",
+        "gaussianity",
+    ]
+    if config["dataset"]["source"] == "synthetic":
+        stats.append("factor_correlations")
+    groups = {
+        "2. Training": {"metrics": f"{R}/model/metrics.tsv"},
+        "3. Statistics": {t: f"{R}/stats/{t}.tsv" for t in stats},
+        "5. Statistical vectors": {
+            "radii": f"{R}/stats/radii.tsv",
+            "coverage": f"{R}/coverage.tsv",
+        },
+        "6. Origin and border": {"origin": f"{R}/stats/origin.tsv"},
+    }
+    caption = {"radii": "radii_table", "origin": "origin_table"}
+    return {
+        name: (tsv, category, caption.get(name, name))
+        for category, tables in groups.items()
+        for name, tsv in tables.items()
+    }
+
+
+TABLES = table_sources()
+
+
 def all_outputs():
     """Every result of a run: the figures, tables and vectors the report shows."""
     figs = [
         "sample_grid",
         "loss_curve",
         "reconstructions",
-        "uncorrelated_pairs",
         "border_density",
         "component_histograms",
         "correlation_heatmap",
@@ -103,8 +149,10 @@ def all_outputs():
         "radii",
         "coverage",
         "origin",
+        "structure",
     ]
     figs += [f"pair_grid_b{b}" for b in config["figures"]["b_values"]]
+    figs += [f"uncorrelated_pairs_b{b}" for b in config["figures"]["b_values"]]
     figs += [f"decoded_{g}" for g in config["vectors"]["generators"]]
     tables = [
         "components",
@@ -118,9 +166,11 @@ def all_outputs():
         figs.append("factor_correlations")
         tables.append("factor_correlations")
     return (
-        [f"{R}/figures/{f}.png" for f in figs]
+        [f"{R}/figures/{f}.{ext}" for f in figs for ext in config["figures"]["formats"]]
         + [f"{R}/stats/{t}.tsv" for t in tables]
         + [f"{R}/coverage.tsv"]
+        + [f"{R}/report/summary.html"]
+        + [f"{R}/tables/{t}.html" for t in TABLES]
         # the markers vouch for every row of the latent store: a lost one must be redone, and
         # verify_latents checks the rows against them
         + shard_markers()

@@ -45,8 +45,8 @@ rule plot_sample_grid:
     input:
         f"{R}/data/images.zarr",
     output:
-        report(
-            f"{R}/figures/sample_grid.png",
+        figure(
+            "sample_grid",
             caption="../report/sample_grid.rst",
             category="1. Data",
         ),

@@ -1,17 +1,25 @@
 FIG = config["figures"]
+PAIRS = "4. Component pairs"
+# The reference values figures draw: editing its other numbers reruns no figure.
+REF = {
+    k: config["reference"][k]
+    for k in ["name", "dominant", "threshold_counts", "latent_dim", "sample_size"]
+}
 
 
 rule plot_pair_grid:
     input:
         sample=f"{R}/stats/sample.npz",
         pairs=f"{R}/stats/pairs.tsv",
+        verified=f"{R}/latents/verified.json",
         store=f"{R}/latents/z.zarr/zarr.json",
     output:
-        report(
-            f"{R}/figures/pair_grid_b{{b}}.png",
+        figure(
+            "pair_grid_b{b}",
             caption="../report/pair_grid.rst",
-            category="4. Correlated pairs",
-            labels={"figure": "pair grid", "b": "{b}"},
+            category=PAIRS,
+            subcategory="correlated pairs",
+            labels={"figure": "correlated pairs", "b": "{b}"},
         ),
     log:
         f"{R}/logs/plot_pair_grid/b{{b}}.log",
@@ -37,16 +45,18 @@ rule plot_uncorrelated_pairs:
         sample=f"{R}/stats/sample.npz",
         corr=f"{R}/stats/corr.npy",
         components=f"{R}/stats/components.tsv",
+        verified=f"{R}/latents/verified.json",
         store=f"{R}/latents/z.zarr/zarr.json",
     output:
-        report(
-            f"{R}/figures/uncorrelated_pairs.png",
+        figure(
+            "uncorrelated_pairs_b{b}",
             caption="../report/uncorrelated_pairs.rst",
-            category="4. Correlated pairs",
-            labels={"figure": "non-correlated pairs", "b": str(FIG["b_values"][0])},
+            category=PAIRS,
+            subcategory="non-correlated pairs",
+            labels={"figure": "non-correlated pairs", "b": "{b}"},
         ),
     log:
-        f"{R}/logs/plot_uncorrelated_pairs.log",
+        f"{R}/logs/plot_uncorrelated_pairs/b{{b}}.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -54,7 +64,6 @@ rule plot_uncorrelated_pairs:
         mem_mb=1000,
         runtime=10,
     params:
-        b=FIG["b_values"][0],
         points=FIG["uncorrelated_points"],
         num_stat=FIG["num_stat"],
         n_pairs=FIG["n_pairs"],
@@ -71,10 +80,11 @@ rule plot_border_density:
         sample=f"{R}/stats/sample.npz",
         pairs=f"{R}/stats/pairs.tsv",
     output:
-        report(
-            f"{R}/figures/border_density.png",
+        figure(
+            "border_density",
             caption="../report/border_density.rst",
-            category="4. Correlated pairs",
+            category=PAIRS,
+            subcategory="border density",
             labels={"figure": "border density", "b": "-"},
         ),
     log:
@@ -103,18 +113,18 @@ rule plot_distributions:
         moments=f"{R}/stats/moments.npz",
         sample=f"{R}/stats/sample.npz",
     output:
-        hist=report(
-            f"{R}/figures/component_histograms.png",
+        hist=figure(
+            "component_histograms",
             caption="../report/component_histograms.rst",
             category="3. Statistics",
         ),
-        heatmap=report(
-            f"{R}/figures/correlation_heatmap.png",
+        heatmap=figure(
+            "correlation_heatmap",
             caption="../report/correlation_heatmap.rst",
             category="3. Statistics",
         ),
-        counts=report(
-            f"{R}/figures/threshold_counts.png",
+        counts=figure(
+            "threshold_counts",
             caption="../report/threshold_counts_figure.rst",
             category="3. Statistics",
         ),
@@ -127,10 +137,40 @@ rule plot_distributions:
         mem_mb=2000,
         runtime=10,
     params:
+        reference=REF,
         dpi=FIG["dpi"],
         code=code("plot_distributions"),
     script:
         "../../scripts/plot_distributions.py"
+
+
+rule plot_structure:
+    input:
+        structure=f"{R}/stats/structure.tsv",
+        spectrum=f"{R}/stats/spectrum.tsv",
+        gaussianity=f"{R}/stats/gaussianity.tsv",
+        corr=f"{R}/stats/corr.npy",
+        sample=f"{R}/stats/sample.npz",
+    output:
+        figure(
+            "structure",
+            caption="../report/structure_figure.rst",
+            category="3. Statistics",
+        ),
+    log:
+        f"{R}/logs/plot_structure.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        thresholds=config["stats"]["thresholds"],
+        dpi=FIG["dpi"],
+        code=code("plot_structure"),
+    script:
+        "../../scripts/plot_structure.py"
 
 
 rule compare_radii:
@@ -142,8 +182,8 @@ rule compare_radii:
             caption="../report/radii_table.rst",
             category="5. Statistical vectors",
         ),
-        figure=report(
-            f"{R}/figures/radii.png",
+        figure=figure(
+            "radii",
             caption="../report/radii.rst",
             category="5. Statistical vectors",
         ),
@@ -168,8 +208,8 @@ rule plot_factor_correlations:
     input:
         f"{R}/stats/factor_correlations.tsv",
     output:
-        report(
-            f"{R}/figures/factor_correlations.png",
+        figure(
+            "factor_correlations",
             caption="../report/factor_correlations_figure.rst",
             category="3. Statistics",
         ),

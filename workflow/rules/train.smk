@@ -32,13 +32,13 @@ rule plot_training:
         metrics=f"{R}/model/metrics.tsv",
         images=f"{R}/data/images.zarr",
     output:
-        loss=report(
-            f"{R}/figures/loss_curve.png",
+        loss=figure(
+            "loss_curve",
             caption="../report/loss_curve.rst",
             category="2. Training",
         ),
-        recon=report(
-            f"{R}/figures/reconstructions.png",
+        recon=figure(
+            "reconstructions",
             caption="../report/reconstructions.rst",
             category="2. Training",
         ),

@@ -29,8 +29,8 @@ rule decode_vectors:
         model=f"{R}/model/ae.pt",
         vectors=f"{R}/vectors/{{generator}}.npy",
     output:
-        report(
-            f"{R}/figures/decoded_{{generator}}.png",
+        figure(
+            "decoded_{generator}",
             caption="../report/decoded.rst",
             category="5. Statistical vectors",
             labels={"generator": "{generator}"},
@@ -62,8 +62,8 @@ rule coverage:
             caption="../report/coverage.rst",
             category="5. Statistical vectors",
         ),
-        figure=report(
-            f"{R}/figures/coverage.png",
+        figure=figure(
+            "coverage",
             caption="../report/coverage_figure.rst",
             category="5. Statistical vectors",
         ),
@@ -95,8 +95,8 @@ rule origin_border:
             caption="../report/origin_table.rst",
             category="6. Origin and border",
         ),
-        figure=report(
-            f"{R}/figures/origin.png",
+        figure=figure(
+            "origin",
             caption="../report/origin.rst",
             category="6. Origin and border",
         ),

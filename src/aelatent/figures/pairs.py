@@ -18,11 +18,12 @@ def special_vector(latents_path: str, index: int) -> tuple[int, np.ndarray]:
     return i, z[i]
 
 
-def strongest_pairs(pairs_path: str, n: int) -> list[tuple[int, int]]:
+def strongest_pairs(pairs_path: str, n: int) -> tuple[list[tuple[int, int]], list[float]]:
+    """The ``n`` strongest pairs and their r over all N, in pairs.tsv's order (strongest first)."""
     rows = read_tsv(pairs_path)
     if not rows:
         raise ValueError(f"{pairs_path} is empty: lower stats.pair_threshold to get correlated pairs")
-    return [(r["i"], r["j"]) for r in rows[:n]]
+    return [(r["i"], r["j"]) for r in rows[:n]], [float(r["corr"]) for r in rows[:n]]
 
 
 def uncorrelated_pairs(corr: np.ndarray, components: list[dict], n: int) -> list[tuple[int, int]]:
@@ -30,6 +31,10 @@ def uncorrelated_pairs(corr: np.ndarray, components: list[dict], n: int) -> list
     dom = [r["index"] for r in components if r["dominant"]]
     cand = [(abs(corr[i, j]), i, j) for k, i in enumerate(dom) for j in dom[k + 1 :]]
     return [(i, j) for _, i, j in sorted(cand)[:n]]
+
+
+def titles_all_n(pairs: list[tuple[int, int]], r_all: list[float]) -> list[str]:
+    return [f"{i} - {j}:  r = {r:+.2f}" for (i, j), r in zip(pairs, r_all, strict=True)]
 
 
 def overlays(latents_path: str, dim: int, *, b: float, num_stat: int, special_index: int, seed: int) -> dict:
@@ -49,11 +54,14 @@ def overlays(latents_path: str, dim: int, *, b: float, num_stat: int, special_in
 def pair_grid(sample_path, pairs_path, latents_path, out, *, b, num_stat, n_pairs, special_index, seed, dpi):
     """The article's figure: strongest pairs, M real points, ``num_stat`` uniform vectors in [-b, b]."""
     _, sample = load_sample(sample_path)
+    pairs, r_all = strongest_pairs(pairs_path, n_pairs)
     plot_pair_grid(
         sample,
-        strongest_pairs(pairs_path, n_pairs),
+        pairs,
         out,
-        title=f"The {n_pairs} most correlated component pairs, statistical vectors for b = {b:g}",
+        title=f"The {len(pairs)} most correlated component pairs (r over all vectors, strongest first); "
+        f"statistical vectors for b = {b:g}",
+        panel_titles=titles_all_n(pairs, r_all),
         dpi=dpi,
         **overlays(
             latents_path, sample.shape[1], b=b, num_stat=num_stat, special_index=special_index, seed=seed
@@ -76,13 +84,17 @@ def uncorrelated_grid(
     seed,
     dpi,
 ):
-    """Non-correlated pairs among the dominant components, ``points`` real points."""
+    """The least correlated pairs among the dominant components, ``points`` real points."""
     _, sample = load_sample(sample_path)
+    corr = np.load(corr_path)
+    pairs = uncorrelated_pairs(corr, read_tsv(components_path), n_pairs)
     plot_pair_grid(
         sample[:points],
-        uncorrelated_pairs(np.load(corr_path), read_tsv(components_path), n_pairs),
+        pairs,
         out,
-        title=f"Non-correlated pairs of dominant components ({min(points, len(sample))} points, b = {b:g})",
+        title=f"The {len(pairs)} least correlated pairs of dominant components (r over all vectors); "
+        f"{min(points, len(sample))} real z-points, statistical vectors for b = {b:g}",
+        panel_titles=titles_all_n(pairs, [float(corr[i, j]) for i, j in pairs]),
         point_size=3,
         dpi=dpi,
         **overlays(
@@ -92,13 +104,22 @@ def uncorrelated_grid(
 
 
 def border_grid(sample_path, pairs_path, out, *, points, n_pairs, dpi):
-    """Few points, so the density drop at the border of the cloud shows."""
+    """The strongest pairs with few points, so the density towards the cloud's border can be seen.
+    Each panel's r is of the points shown, beside the r over all vectors the pairs are ordered by."""
     _, sample = load_sample(sample_path)
+    sub = sample[:points]
+    pairs, r_all = strongest_pairs(pairs_path, n_pairs)
+    titles = [
+        f"{i} - {j}:  r = {np.corrcoef(sub[:, i], sub[:, j])[0, 1]:+.2f} here, {r:+.2f} all"
+        for (i, j), r in zip(pairs, r_all, strict=True)
+    ]
     plot_pair_grid(
-        sample[:points],
-        strongest_pairs(pairs_path, n_pairs),
+        sub,
+        pairs,
         out,
-        title=f"Density drop at the cloud's border: {min(points, len(sample))} real z-points",
+        title=f"The {len(pairs)} most correlated pairs with only {len(sub)} real z-points, to show the "
+        "density towards the cloud's border (r here: these points; all: all vectors)",
+        panel_titles=titles,
         point_size=6,
         dpi=dpi,
     )

@@ -8,7 +8,7 @@ from ..io.images import open_image_store
 from ..plots.common import show_mosaic
 
 
-def sample_grid(images_path: str, out: str, n: int = 64, dpi: int = 96) -> None:
+def sample_grid(images_path: str, out, n: int = 64, dpi: int = 96) -> None:
     store = open_image_store(images_path)
     imgs = store["images"][: min(n, store["images"].shape[0])]
     src = store.attrs["source"]

@@ -1,6 +1,10 @@
-"""What every figure shares: a headless backend, atomic saving, image mosaics."""
+"""What every figure shares: a headless backend, atomic saving in every asked format, image
+mosaics, labels that do not overlap."""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -11,11 +15,62 @@ import numpy as np  # noqa: E402
 from ..io.atomic import atomic_path  # noqa: E402
 
 
-def save(fig, out: str, dpi: int) -> None:
-    """Save atomically (a unique temporary name, then renamed) and free the figure."""
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+def save(fig, out: str | Sequence[str], dpi: int) -> None:
+    """Save to ``out``, one path or several (the same figure as PNG and PDF, say: each path's
+    suffix picks the format), each atomically, then free the figure. ``dpi`` sets the PNG's
+    resolution; a PDF carries no creation date, so the same figure gives the same bytes."""
+    for path in [out] if isinstance(out, (str, os.PathLike)) else list(out):
+        with atomic_path(path) as tmp:
+            meta = {"CreationDate": None} if str(path).endswith(".pdf") else None
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", metadata=meta)
     plt.close(fig)
+
+
+def place_labels(
+    ax, xy: np.ndarray, texts: list[str], avoid: np.ndarray | None = None, fontsize: float = 8, **kw
+) -> None:
+    """Annotate each point with its text at the nearest of 24 offsets where the label overlaps no
+    earlier label and no marker (the labelled points and ``avoid``, data coordinates); failing
+    that, where it overlaps no label; so dense clusters stay readable. Call it once the axes'
+    layout is final."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pts = ax.transData.transform(np.asarray(xy, dtype=float).reshape(-1, 2))
+    others = pts if avoid is None else np.vstack([pts, ax.transData.transform(np.asarray(avoid, float))])
+    near = [(4, 4), (4, -11), (-4, 4), (-4, -11), (0, 9), (0, -15), (8, -3), (-8, -3)]
+    offsets = [(k * dx, k * dy) for k in (1, 2, 3.5) for dx, dy in near]
+    placed: list = []
+    for (x, y), text, p in zip(np.asarray(xy, float).reshape(-1, 2), texts, pts, strict=True):
+        candidates = []
+        for dx, dy in offsets:
+            ann = ax.annotate(
+                text,
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=fontsize,
+                ha="left" if dx >= 0 else "right",
+                arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.3"} if abs(dx) + abs(dy) > 20 else None,
+                **kw,
+            )
+            box = ann.get_window_extent(renderer).expanded(1.05, 1.1)
+            ann.remove()
+            hits_label = any(box.overlaps(b) for b in placed)
+            hits_point = any(box.contains(*q) for q in others if not np.allclose(q, p))
+            candidates.append((hits_label, hits_point, dx, dy, box))
+        hits_label, hits_point, dx, dy, box = min(candidates, key=lambda c: (c[0], c[1]))
+        ax.annotate(
+            text,
+            (x, y),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            fontsize=fontsize,
+            ha="left" if dx >= 0 else "right",
+            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.3"} if abs(dx) + abs(dy) > 20 else None,
+            **kw,
+        )
+        placed.append(box)
 
 
 def tile(images: np.ndarray, cols: int) -> np.ndarray:
@@ -29,7 +84,7 @@ def tile(images: np.ndarray, cols: int) -> np.ndarray:
     return out
 
 
-def show_mosaic(images: np.ndarray, cols: int, title: str, out: str, dpi: int) -> None:
+def show_mosaic(images: np.ndarray, cols: int, title: str, out, dpi: int) -> None:
     mosaic = tile(images, cols)
     scale = 8.0 / max(mosaic.shape[:2])
     fig, ax = plt.subplots(figsize=(mosaic.shape[1] * scale + 0.4, mosaic.shape[0] * scale + 0.6))

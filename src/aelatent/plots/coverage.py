@@ -6,22 +6,54 @@ import matplotlib.pyplot as plt
 
 from .common import save
 
+# What each generator draws; the first two draw every component independently.
+KINDS = {
+    "uniform": ("independent", "every component uniform in [-b, b] (the article's)"),
+    "normal": ("independent", "independent Gaussians with the real means and spreads"),
+    "mvn": ("correlated", "one Gaussian with the real covariance"),
+    "gmm": ("correlated", "a Gaussian mixture fitted to real vectors"),
+    "pca_ellipsoid": ("correlated", "uniform inside the real covariance ellipsoid"),
+}
+COLOURS = {"independent": "tab:orange", "correlated": "tab:green"}
 
-def plot_coverage(rows: list[dict], out: str, dpi: int = 96) -> None:
+
+def plot_coverage(rows: list[dict], out, dpi: int = 96) -> None:
+    """One panel per coverage number, one bar per generator, coloured by whether the generator
+    models the correlations; every bar carries its value, so a zero is a labelled line, not a gap."""
     names = [r["generator"] for r in rows]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    kinds = [KINDS.get(n, ("correlated", ""))[0] for n in names]
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.2))
     specs = [
-        ("inside_fraction", "fraction inside the real cloud", 0.99, "real vectors: 0.99"),
-        ("nn_ratio", "NN distance / real-to-real NN distance", 1.0, "real vectors: 1"),
-        ("radius_ks", "KS statistic of radii vs real", 0.0, "perfect match: 0"),
+        ("inside_fraction", "share inside the real cloud", 0.99, "real vectors: 0.99", "{:.2f}"),
+        ("nn_ratio", "distance to nearest real vector / real-to-real", 1.0, "real vectors: 1", "{:.3g}"),
+        ("radius_ks", "KS distance of vector lengths to real", 0.0, "same lengths: 0", "{:.2f}"),
     ]
-    for ax, (key, label, ref, ref_label) in zip(axes, specs, strict=True):
-        ax.bar(names, [r[key] for r in rows], color="tab:green")
-        ax.axhline(ref, color="k", ls="--", label=ref_label)
+    for ax, (key, label, ref, ref_label, form) in zip(axes, specs, strict=True):
+        values = [r[key] for r in rows]
+        bars = ax.bar(
+            range(len(rows)), values, color=[COLOURS[k] for k in kinds], edgecolor="black", linewidth=0.8
+        )
+        ax.bar_label(bars, [form.format(v) for v in values], padding=2, fontsize=8)
+        ax.axhline(ref, color="k", ls="--", lw=1, label=ref_label)
+        if key == "nn_ratio" and min(values) > 0 and max(values) / min(values) > 20:
+            ax.set_yscale("log")
+        else:
+            top = max(max(values), ref, 1e-9)
+            ax.set_ylim(-0.03 * top, 1.15 * top)
+        ax.set_xticks(range(len(rows)), names, fontsize=9)
         ax.set_ylabel(label)
-        ax.set_xlabel("generator")
-        ax.tick_params(axis="x", rotation=30)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper right")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[k], ec="black") for k in COLOURS]
+    fig.legend(
+        handles,
+        ["components drawn independently", "components correlated as in the real vectors"],
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.07),
+        ncol=2,
+        frameon=False,
+    )
+    key = "   ".join(f"{n}: {KINDS[n][1]}." for n in names if n in KINDS)
+    fig.text(0.5, 0.01, key, ha="center", va="bottom", fontsize=8.5, wrap=True)
     fig.suptitle("How well each statistical vector generator covers the real z-point cloud")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.13, 1, 0.97))
     save(fig, out, dpi)

@@ -3,56 +3,99 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 
-from .common import save
+from .common import place_labels, save
+
+
+def dominant_styles(n: int) -> list[dict]:
+    """Up to 20 dominant curves told apart by colour and line style: ten colours, solid then dashed."""
+    colours = plt.cm.tab10(np.arange(10))
+    return [{"color": colours[k % 10], "ls": "-" if k < 10 else "--"} for k in range(n)]
 
 
 def plot_component_histograms(
-    edges: np.ndarray, counts: np.ndarray, components: list[dict], out: str, dpi: int = 96
+    edges: np.ndarray,
+    counts: np.ndarray,
+    components: list[dict],
+    out,
+    dpi: int = 96,
+    reference: list[dict] | None = None,
+    reference_name: str = "reference",
 ) -> None:
-    """Left: every component's value distribution, dominant ones coloured. Right: mean against
-    half-width per component, which is how the dominant ones stand out."""
+    """Left: every component's value distribution, the dominant ones in colour and listed in the
+    legend. Right: each component's peak position mu (the histogram's mode, the article's mu)
+    against its width at half maximum hw, the dominant ones labelled; ``reference`` rows (index,
+    mu, hw) are drawn beside them, as their indices are not comparable."""
     centres = 0.5 * (edges[:-1] + edges[1:])
-    dom = [r for r in components if r["dominant"]]
+    dom = sorted((r for r in components if r["dominant"]), key=lambda r: -r["half_width"])
     rest = [r for r in components if not r["dominant"]]
-    colours = plt.cm.tab20(np.linspace(0, 1, max(len(dom), 1)))
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(15, 6), gridspec_kw={"width_ratios": [3, 2]})
+    styles = dominant_styles(len(dom))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(16, 6.5), gridspec_kw={"width_ratios": [1.25, 1]})
     for r in rest:
-        ax.plot(centres, counts[r["index"]], color="0.8", lw=0.5)
-    ax.plot([], [], color="0.8", label=f"{len(rest)} other components")
-    for r, col in zip(dom, colours, strict=False):
-        ax.plot(centres, counts[r["index"]], color=col, lw=1.5, label=f"{r['index']}")
-    lo = min(r["mean"] - 4 * r["std"] for r in components)
-    hi = max(r["mean"] + 4 * r["std"] for r in components)
-    ax.set_xlim(lo, hi)
+        ax.plot(centres, counts[r["index"]], color="0.75", lw=0.5, alpha=0.6)
+    ax.plot([], [], color="0.75", lw=1.5, label=f"{len(rest)} other components")
+    for r, st in zip(dom, styles, strict=True):
+        ax.plot(centres, counts[r["index"]], lw=1.8, label=f"{r['index']}", **st)
+    spread = [
+        (r["mode"] - 2.5 * r["half_width"], r["mode"] + 2.5 * r["half_width"]) for r in dom or components
+    ]
+    ax.set_xlim(min(a for a, _ in spread), max(b for _, b in spread))
     ax.set_xlabel("component value")
-    ax.set_ylabel("number of vectors per bin")
-    ax.set_title("Value distribution of every latent component")
-    ax.legend(fontsize=7, ncol=2, title="dominant component", title_fontsize=8, loc="upper left")
+    ax.set_ylabel("vectors per bin")
+    ax.set_title(f"Value distribution of all {len(components)} components over all vectors")
+    ax.legend(
+        fontsize=9,
+        ncol=2,
+        title="dominant component\n(widest first)",
+        title_fontsize=9,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0,
+    )
 
-    bx.scatter([r["mean"] for r in rest], [r["half_width"] for r in rest], s=12, color="0.6", label="other")
-    for r, col in zip(dom, colours, strict=False):
-        bx.scatter(r["mean"], r["half_width"], s=40, color=col, edgecolors="black", linewidths=0.5)
-        bx.annotate(
-            str(r["index"]),
-            (r["mean"], r["half_width"]),
-            fontsize=7,
-            xytext=(3, 3),
-            textcoords="offset points",
+    bx.scatter(
+        [r["mode"] for r in rest],
+        [r["half_width"] for r in rest],
+        s=14,
+        color="0.65",
+        label="other components",
+    )
+    for r, st in zip(dom, styles, strict=True):
+        bx.scatter(r["mode"], r["half_width"], s=55, color=st["color"], edgecolors="black", linewidths=0.6)
+    bx.scatter([], [], s=55, color="white", edgecolors="black", label="dominant (index shown)")
+    if reference:
+        bx.scatter(
+            [r["mu"] for r in reference],
+            [r["hw"] for r in reference],
+            s=45,
+            marker="D",
+            facecolors="none",
+            edgecolors="crimson",
+            linewidths=1.2,
+            label=f"{reference_name}: dominant",
         )
-    bx.scatter([], [], s=40, color="white", edgecolors="black", label="dominant (index shown)")
     bx.axvline(0, color="k", lw=0.6)
-    bx.set_xlabel("mean mu")
-    bx.set_ylabel("half-width at half maximum hw")
+    bx.set_xlabel("peak position mu (histogram mode)")
+    bx.set_ylabel("width at half maximum hw")
     bx.set_title("Dominant components: large |mu| or large hw")
-    bx.legend(fontsize=8, loc="lower right")
+    bx.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     fig.tight_layout()
+    place_labels(
+        bx,
+        np.array([[r["mode"], r["half_width"]] for r in dom]).reshape(-1, 2),
+        [str(r["index"]) for r in dom],
+        avoid=np.array([[r["mode"], r["half_width"]] for r in rest]).reshape(-1, 2),
+        fontsize=8,
+    )
     save(fig, out, dpi)
 
 
-def plot_correlation_heatmap(corr: np.ndarray, out: str, dpi: int = 96) -> None:
-    """|corr| would hide the sign, so the full matrix is shown, rows ordered by clustering."""
+def plot_correlation_heatmap(corr: np.ndarray, components: list[dict], out, dpi: int = 96) -> None:
+    """The full matrix (|corr| would hide the sign), rows ordered by clustering on 1 - |corr| so
+    correlated groups form blocks. Index labels in clustered order are unreadable beyond a few
+    dozen, so larger matrices label only the dominant components, where they sit."""
     from scipy.cluster.hierarchy import leaves_list, linkage
     from scipy.spatial.distance import squareform
 
@@ -60,38 +103,79 @@ def plot_correlation_heatmap(corr: np.ndarray, out: str, dpi: int = 96) -> None:
     dist = np.clip(1.0 - np.abs(c), 0, None)
     np.fill_diagonal(dist, 0.0)
     order = leaves_list(linkage(squareform(dist, checks=False), method="average"))
-    fig, ax = plt.subplots(figsize=(8.5, 7.5))
+    dominant = {r["index"] for r in components if r["dominant"]}
+    fig, ax = plt.subplots(figsize=(9.5, 8.5))
     im = ax.imshow(c[np.ix_(order, order)], cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
-    fig.colorbar(im, ax=ax, label="Pearson correlation")
-    ticks = np.linspace(0, len(order) - 1, min(len(order), 16)).astype(int)
-    ax.set_xticks(ticks, order[ticks], rotation=90, fontsize=7)
-    ax.set_yticks(ticks, order[ticks], fontsize=7)
-    ax.set_xlabel("component (clustered order)")
-    ax.set_ylabel("component (clustered order)")
-    ax.set_title(f"Correlation matrix of all {len(order)} components over all vectors")
+    fig.colorbar(im, ax=ax, label="Pearson correlation over all vectors", shrink=0.85)
+    if len(order) <= 48:
+        ticks = np.arange(len(order))
+        what = "every component"
+    else:
+        ticks = np.array([k for k, i in enumerate(order) if i in dominant], dtype=int)
+        what = "dominant components labelled"
+    fs = 7 if len(ticks) <= 32 else 5
+    ax.set_xticks(ticks, order[ticks], rotation=90, fontsize=fs)
+    ax.set_yticks(ticks, order[ticks], fontsize=fs)
+    ax.set_xlabel(f"component, in clustered order ({what})")
+    ax.set_ylabel(f"component, in clustered order ({what})")
+    ax.set_title(f"Correlation matrix of all {len(order)} components")
     save(fig, out, dpi)
 
 
-def plot_threshold_counts(rows: list[dict], n_all: int, m: int, out: str, dpi: int = 96) -> None:
-    """Exact counts over all N, the article's one M-sample, and the band in which the count of any
-    other M-sample would fall (2.5-97.5 % of fresh M-subsets, their median dotted)."""
+def plot_threshold_counts(
+    rows: list[dict], n_all: int, m: int, dim: int, out, dpi: int = 96, reference: dict | None = None
+) -> None:
+    """Pairs above each threshold as a share of all D(D-1)/2 pairs (log axis; this run's counts on
+    the right axis): exact over all N, the article's one M-sample, the band in which the count of
+    any other M-sample would fall (2.5-97.5 % of fresh M-subsets, median dotted), and the
+    ``reference`` counts (threshold_counts, latent_dim, sample_size, name) as shares of its pairs,
+    so runs of different latent dimension compare."""
+    total = dim * (dim - 1) / 2
     t = np.array([r["threshold"] for r in rows])
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    ax.fill_between(
-        t,
-        [r["subset_low"] for r in rows],
-        [r["subset_high"] for r in rows],
+
+    def share(key):
+        return 100 * np.array([r[key] for r in rows], float) / total
+
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    low, high = share("subset_low"), share("subset_high")
+    ax.fill_between(t, low, high, color="tab:orange", alpha=0.2, lw=0)
+    s = share("n_sample")
+    ax.errorbar(
+        t + 0.006,
+        s,
+        yerr=np.clip([s - low, high - s], 0, None),
+        fmt="s",
+        mfc="white",
         color="tab:orange",
-        alpha=0.25,
-        label="95% of fresh M-subsets of all N (median dotted)",
+        capsize=4,
+        label=f"seeded M = {m} sample; bar and band: 95% of fresh M-subsets",
     )
-    ax.plot(t, [r["subset_median"] for r in rows], ":", color="tab:orange")
-    ax.plot(t, [r["n_all"] for r in rows], "o-", color="tab:blue", label=f"all N = {n_all} vectors (exact)")
-    ax.plot(t, [r["n_sample"] for r in rows], "s--", color="tab:orange", label=f"the seeded M = {m} sample")
-    ax.set_yscale("symlog", linthresh=1)
+    ax.plot(t, share("subset_median"), ":", color="tab:orange")
+    ax.plot(t - 0.006, share("n_all"), "o-", color="tab:blue", label=f"all N = {n_all} vectors (exact)")
+    if reference:
+        rt = np.array([r["threshold"] for r in reference["threshold_counts"]])
+        rc = np.array([r["count"] for r in reference["threshold_counts"]], float)
+        rd = reference["latent_dim"]
+        ax.plot(
+            rt,
+            100 * rc / (rd * (rd - 1) / 2),
+            "*",
+            ms=12,
+            color="firebrick",
+            label=f"{reference['name']}: M = {reference['sample_size']}, D = {rd}",
+        )
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}%"))
+    ax.yaxis.set_minor_formatter(
+        mticker.FuncFormatter(lambda v, _: f"{v:g}%" if str(f"{v:g}")[0] in "25" else "")
+    )
+    right = ax.secondary_yaxis("right", functions=(lambda p: p * total / 100, lambda c: c * 100 / total))
+    right.set_ylabel(f"pairs in this run (of {int(total)})")
+    right.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xticks(t)
     ax.set_xlabel("threshold t")
-    ax.set_ylabel("pairs with |corr| > t")
+    ax.set_ylabel("pairs with |r| > t, share of all D(D-1)/2 pairs")
     ax.set_title("Correlated component pairs against threshold")
-    ax.legend()
-    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8.5, loc="lower left")
+    ax.grid(alpha=0.3, which="both")
     save(fig, out, dpi)

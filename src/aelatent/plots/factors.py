@@ -8,7 +8,7 @@ import numpy as np
 from .common import save
 
 
-def plot_factor_correlations(rows: list[dict], out: str, dpi: int = 96) -> None:
+def plot_factor_correlations(rows: list[dict], out, dpi: int = 96) -> None:
     names = [k for k in rows[0] if k != "component"]
     c = np.array([[r[n] for n in names] for r in rows])
     top = np.argsort(-np.abs(c).max(axis=1))[:32]

@@ -8,7 +8,7 @@ import numpy as np
 from .common import save
 
 
-def plot_origin(d_real: np.ndarray, info: dict, positions: np.ndarray, out: str, dpi: int = 96) -> None:
+def plot_origin(d_real: np.ndarray, info: dict, positions: np.ndarray, out, dpi: int = 96) -> None:
     """Left: Mahalanobis distances of real vectors and of the origin. Right: where 0 sits in each
     component's central 99% range (0 = lower end, 1 = upper end)."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))

@@ -11,9 +11,10 @@ from .common import save
 def plot_pair_grid(
     sample: np.ndarray,
     pairs: list[tuple[int, int]],
-    out: str,
+    out,
     *,
     title: str,
+    panel_titles: list[str] | None = None,
     stat: np.ndarray | None = None,
     stat_label: str = "",
     special: np.ndarray | None = None,
@@ -22,11 +23,13 @@ def plot_pair_grid(
     dpi: int = 96,
 ) -> None:
     """The article's grid: real z-points (blue), statistical vectors (red), one real image's
-    z-point (orange, black edge) and the origin (yellow, black edge), one panel per pair."""
+    z-point (orange, black edge) and the origin (yellow, black edge), one panel per pair, titled
+    by ``panel_titles`` (default: the pair)."""
     cols = min(4, len(pairs))
     rows = -(-len(pairs) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 4 * rows + 0.6), squeeze=False)
-    for ax, (i, j) in zip(axes.flat, pairs, strict=False):
+    panel_titles = panel_titles or [f"{i} - {j}" for i, j in pairs]
+    for ax, (i, j), panel_title in zip(axes.flat, pairs, panel_titles, strict=False):
         ax.scatter(
             sample[:, i], sample[:, j], s=point_size, color="tab:blue", label=f"{len(sample)} real z-points"
         )
@@ -37,8 +40,7 @@ def plot_pair_grid(
         ax.scatter(0, 0, s=80, color="yellow", edgecolors="black", label="origin")
         ax.set_xlabel(f"component {i}")
         ax.set_ylabel(f"component {j}")
-        c = np.corrcoef(sample[:, i], sample[:, j])[0, 1]
-        ax.set_title(f"{i} - {j}  (corr {c:+.2f})", fontsize=10)
+        ax.set_title(panel_title, fontsize=10)
     for ax in axes.flat[len(pairs) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()

@@ -8,11 +8,10 @@ import numpy as np
 from .common import save
 
 
-def plot_radii(
-    r_real: np.ndarray, radii: list[np.ndarray], rows: list[dict], out: str, dpi: int = 96
-) -> None:
+def plot_radii(r_real: np.ndarray, radii: list[np.ndarray], rows: list[dict], out, dpi: int = 96) -> None:
     """Radii of real vectors against uniform [-b, b] vectors for the swept b values; every
-    histogram is scaled to peak 1 so the narrow uniform peaks do not flatten the real one."""
+    histogram is scaled to peak 1 so the narrow uniform peaks do not flatten the real one. A best
+    b at either end of the sweep gets a warning: the true optimum may lie outside it."""
     edges = np.linspace(0, max(r_real.max(), max(r.max() for r in radii)) * 1.02, 240)
     centres = 0.5 * (edges[:-1] + edges[1:])
 
@@ -32,5 +31,19 @@ def plot_radii(
     ax.set_title(
         f"Radii: real vectors against uniform [-b, b] vectors (best b = {best['b']:g}, KS {best['ks']:.2f})"
     )
+    bs = [r["b"] for r in rows]
+    if best["b"] in (min(bs), max(bs)):
+        ax.text(
+            0.5,
+            0.97,
+            f"best b = {best['b']:g} is at the end of the sweep ({min(bs):g} to {max(bs):g}):\n"
+            "the best fit may lie beyond it; extend figures.b_sweep",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            color="firebrick",
+            fontsize=10,
+            bbox={"facecolor": "white", "edgecolor": "firebrick"},
+        )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     save(fig, out, dpi)

@@ -8,7 +8,7 @@ import numpy as np
 from .common import save, show_mosaic
 
 
-def plot_loss_curve(rows: list[dict], out: str, dpi: int = 96) -> None:
+def plot_loss_curve(rows: list[dict], out, dpi: int = 96) -> None:
     ep = [int(r["epoch"]) for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(ep, [float(r["train_mse"]) for r in rows], "o-", label="train MSE")
@@ -23,7 +23,7 @@ def plot_loss_curve(rows: list[dict], out: str, dpi: int = 96) -> None:
     save(fig, out, dpi)
 
 
-def plot_reconstructions(images: np.ndarray, recon: np.ndarray, out: str, dpi: int = 96) -> None:
+def plot_reconstructions(images: np.ndarray, recon: np.ndarray, out, dpi: int = 96) -> None:
     """Validation images (top row) over their reconstructions (bottom row)."""
     show_mosaic(
         np.concatenate([images, recon]),

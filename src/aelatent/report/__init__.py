@@ -1,0 +1,1 @@
+"""Pages for the Snakemake report: the summary and every table as HTML (stdlib and numpy only)."""

@@ -15,7 +15,7 @@ from aelatent.data import synthetic
 from aelatent.data.layout import source_fingerprint
 
 pytestmark = pytest.mark.e2e
-N_IMAGES = 120
+N_IMAGES = 300
 
 
 def write_faces(folder: Path, n: int, seed: int) -> None:
@@ -29,7 +29,7 @@ def folder_config(work: Path, name: str, path: str) -> str:
     cfg = yaml.safe_load((work / "config" / "tiny.yaml").read_text())
     cfg["run"] = "faces"
     cfg["dataset"] = {"source": "imagefolder", "path": path, "image_size": 32, "chunk_images": 40}
-    cfg["train"]["epochs"] = 1
+    cfg["train"]["epochs"] = 6
     cfg["encode"].update(shards=2, chunk_rows=40)
     cfg["stats"]["sample_size"] = 100
     (work / "config" / name).write_text(yaml.safe_dump(cfg, sort_keys=False))

@@ -16,6 +16,7 @@ from conftest import planned, results, snakemake, with_defaults
 
 from aelatent import codehash
 from aelatent.io.tables import read_tsv, write_tsv
+from aelatent.report.html import fmt
 from aelatent.report.summary import findings, summary_html, threshold_rows
 from aelatent.report.tables import table_page
 
@@ -254,3 +255,14 @@ def test_figures_formats_adds_a_pdf_to_every_figure_job_and_nothing_else(work):
     assert not {"train_autoencoder", "encode_shard", "correlations", "correlation_structure"} & set(jobs)
     snakemake(work, "results/tiny/figures/structure.pdf", config="config/pdf.yaml")
     assert (results(work) / "figures" / "structure.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_cells_read_as_numbers_a_reader_expects():
+    assert [fmt(v) for v in (23650.5, 0.0123456, 12.0, float("nan"), None, "")] == [
+        "23650",
+        "0.01235",
+        "12",
+        "-",
+        "-",
+        "",
+    ]

@@ -38,10 +38,9 @@ def plot_component_histograms(
     ax.plot([], [], color="0.75", lw=1.5, label=f"{len(rest)} other components")
     for r, st in zip(dom, styles, strict=True):
         ax.plot(centres, counts[r["index"]], lw=1.8, label=f"{r['index']}", **st)
-    spread = [
-        (r["mode"] - 2.5 * r["half_width"], r["mode"] + 2.5 * r["half_width"]) for r in dom or components
-    ]
-    ax.set_xlim(min(a for a, _ in spread), max(b for _, b in spread))
+    used = np.flatnonzero(counts.sum(axis=0) > 0)  # the values any vector takes
+    lo, hi = edges[used[0]], edges[used[-1] + 1]
+    ax.set_xlim(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo))
     ax.set_xlabel("component value")
     ax.set_ylabel("vectors per bin")
     ax.set_title(f"Value distribution of all {len(components)} components over all vectors")

@@ -41,8 +41,10 @@ def fmt(v, digits: int = 4) -> str:
     if isinstance(v, float):
         if math.isnan(v):
             return "-"
-        if v == int(v) and abs(v) < 1e9:
+        if v == int(v) and abs(v) < 1e15:
             return str(int(v))
+        if abs(v) >= 10**digits:  # no exponent for a count-sized number
+            return f"{v:.0f}"
         return f"{v:.{digits}g}"
     return str(v)
 

@@ -97,7 +97,7 @@ def finding_pair_share(run: dict, ref: dict) -> dict | None:
         "claim": f"A few component pairs are clearly correlated: {n_ref} of {total_ref:,} pairs "
         f"({pct(sf)}) have |r| > {t:g}.",
         "run": f"{n_run} of {pair_total(run['dim']):,} pairs ({pct(sr)}) over all {run['n']:,} vectors, "
-        f"{ratio:.2g} times the reference share.",
+        f"{fmt(ratio, 2)} times the reference share.",
         "verdict": "agrees" if 1 / SHARE_FACTOR <= ratio <= SHARE_FACTOR else "differs",
         "rule": f"shares of all pairs within a factor {SHARE_FACTOR:g}",
     }

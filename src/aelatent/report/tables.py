@@ -79,7 +79,11 @@ COLUMNS = {
 }
 # Columns whose meaning depends on the table.
 TABLE_COLUMNS = {
-    "special_points": {"condition": "what the step keeps"},
+    "special_points": {
+        "condition": "what the step keeps",
+        "components": "components this step limits",
+        "empty": "1 = no vector is left after this step",
+    },
     "origin": {"condition": "condition number of the regularised covariance the distances use"},
     "coverage": {"condition": "condition number of the regularised covariance the distances use"},
 }

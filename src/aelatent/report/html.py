@@ -20,8 +20,10 @@ tr:nth-child(even) td { background: #fbfcfd; }
 .agree { color: #1a7f37; font-weight: 600; } .differ { color: #bc4c00; font-weight: 600; }
 .unclear { color: #57606a; font-weight: 600; }
 ul.findings li { margin: 4px 0; }
-dl.columns dt { font-family: monospace; float: left; clear: left; width: 190px; }
-dl.columns dd { margin-left: 200px; color: #57606a; font-size: 12.5px; }
+table.columns th, table.columns td { border: none; background: none; padding: 1px 12px 1px 0;
+  font-size: 12.5px; position: static; }
+table.columns th { font-family: monospace; font-weight: normal; }
+table.columns td { color: #57606a; }
 .flex { display: flex; gap: 28px; flex-wrap: wrap; align-items: flex-start; }
 """
 

@@ -105,10 +105,10 @@ def table_page(tsv_path: str, title: str, max_rows: int = MAX_ROWS) -> str:
         body = table(rows, columns, max_rows=max_rows)
         known = [c for c in columns if c in meaning]
         if known:
-            body += '<dl class="columns">' + "".join(
-                f"<dt>{esc(c)}</dt><dd>{esc(meaning[c])}</dd>" for c in known
+            body += '<table class="columns">' + "".join(
+                f"<tr><th>{esc(c)}</th><td>{esc(meaning[c])}</td></tr>" for c in known
             )
-            body += "</dl>"
+            body += "</table>"
     rows_note = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
     head = f'<p class="note">{rows_note} &middot; download: {download_link(tsv_path)}</p>'
     return page(title, head + body)

@@ -42,9 +42,9 @@ def place_labels(
     offsets = [(k * dx, k * dy) for k in (1, 2, 3.5) for dx, dy in near]
     placed: list = []
     for (x, y), text, p in zip(np.asarray(xy, float).reshape(-1, 2), texts, pts, strict=True):
-        candidates = []
-        for dx, dy in offsets:
-            ann = ax.annotate(
+
+        def annotate(dx: float, dy: float, text=text, x=x, y=y):
+            return ax.annotate(
                 text,
                 (x, y),
                 xytext=(dx, dy),
@@ -54,22 +54,17 @@ def place_labels(
                 arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.3"} if abs(dx) + abs(dy) > 20 else None,
                 **kw,
             )
+
+        candidates = []
+        for dx, dy in offsets:
+            ann = annotate(dx, dy)
             box = ann.get_window_extent(renderer).expanded(1.05, 1.1)
             ann.remove()
             hits_label = any(box.overlaps(b) for b in placed)
             hits_point = any(box.contains(*q) for q in others if not np.allclose(q, p))
             candidates.append((hits_label, hits_point, dx, dy, box))
-        hits_label, hits_point, dx, dy, box = min(candidates, key=lambda c: (c[0], c[1]))
-        ax.annotate(
-            text,
-            (x, y),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            fontsize=fontsize,
-            ha="left" if dx >= 0 else "right",
-            arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.3"} if abs(dx) + abs(dy) > 20 else None,
-            **kw,
-        )
+        _, _, dx, dy, box = min(candidates, key=lambda c: (c[0], c[1]))
+        annotate(dx, dy)
         placed.append(box)
 
 

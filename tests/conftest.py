@@ -75,6 +75,18 @@ def planned(work: Path, config: str = "config/tiny.yaml") -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M) if m[1] != "job"}
 
 
+def planned_models(work: Path, config: str) -> dict[str, set[str]]:
+    """Rule -> the models its planned jobs are for ("-" for a job of no model): which models'
+    chains a change reruns."""
+    out = snakemake(work, "-n", config=config)
+    plan: dict[str, set[str]] = {}
+    for block in re.split(r"^(?=(?:local)?rule \w+:)", out.stdout + out.stderr, flags=re.M)[1:]:
+        rule = re.match(r"(?:local)?rule (\w+):", block)[1]
+        model = re.search(r"^\s+wildcards:.*?\bmodel=([\w-]+)", block, re.M)
+        plan.setdefault(rule, set()).add(model[1] if model else "-")
+    return plan
+
+
 @pytest.fixture(scope="session")
 def work(tmp_path_factory) -> Path:
     """A copy of the workflow (its own results/ and .snakemake/) with the tiny run complete."""
@@ -90,5 +102,19 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def results(work: Path) -> Path:
+def run_dir(work: Path) -> Path:
+    """The tiny run's folder: the shared image store, sample grid, report and comparison."""
     return work / "results" / "tiny"
+
+
+def results(work: Path, model: str = "ae") -> Path:
+    """One model's results in the tiny run."""
+    return run_dir(work) / model
+
+
+def model_schema() -> dict:
+    """The schema of the model section, as the workflow checks each model's settings with."""
+    import yaml
+
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    return schema["properties"]["model"]

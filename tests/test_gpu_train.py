@@ -93,4 +93,4 @@ def test_tiny_dag_runs_on_cuda(tmp_path):
     (work / "config" / "cuda.yaml").write_text(yaml.safe_dump(cfg))
     snakemake(work, config="config/cuda.yaml")
     assert planned(work, "config/cuda.yaml") == {}
-    assert (work / "results" / "tiny" / "coverage.tsv").read_text().count("\n") > 2
+    assert (work / "results" / "tiny" / "ae" / "coverage.tsv").read_text().count("\n") > 2

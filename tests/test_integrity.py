@@ -17,7 +17,16 @@ import numpy as np
 import pytest
 import yaml
 import zarr
-from conftest import ROOT, copy_workflow, ds_config, image_bytes, results, snakemake, with_defaults
+from conftest import (
+    ROOT,
+    copy_workflow,
+    ds_config,
+    image_bytes,
+    model_schema,
+    results,
+    snakemake,
+    with_defaults,
+)
 from PIL import Image
 from snakemake.exceptions import WorkflowError
 
@@ -250,8 +259,8 @@ def test_workflow_refuses_corrupt_latents_and_a_rerun_restores_them_bitwise(tmp_
     log = (r / "logs" / "verify_latents.log").read_text()
     assert "shard 0 (rows 0-200): chunk c/1/0 (rows 100-200) is missing" in log
     assert "shard 1 (rows 200-400): its rows do not match the sha256" in log
-    assert "shard 2 (rows 400-600): marker results/tiny/latents/shards/2.json is truncated" in log
-    named = [f"results/tiny/latents/shards/{k}.json" for k in range(3)]
+    assert "shard 2 (rows 400-600): marker results/tiny/ae/latents/shards/2.json is truncated" in log
+    named = [f"results/tiny/ae/latents/shards/{k}.json" for k in range(3)]
     assert f"delete {' '.join(named)} and rerun the workflow" in log
     assert not (r / "latents" / "verified.json").exists()
 
@@ -288,14 +297,16 @@ def test_run_dotdot_stops_the_workflow_before_any_job(tmp_path):
 @pytest.mark.parametrize("lr", [float("inf"), float("nan")])
 def test_learning_rate_must_be_finite(lr):
     with pytest.raises(InputError, match=r"train\.learning_rate=(inf|nan) must be a finite number"):
-        validate_config(with_defaults({"train": {"learning_rate": lr}}))
+        validate_config(with_defaults({"train": {"learning_rate": lr}}), model_schema())
 
 
 def test_batch_of_one_with_batch_norm_is_refused_at_start_up():
-    with pytest.raises(InputError, match=r"train\.batch_size=1 with model\.normalization=batch"):
-        validate_config(with_defaults({"train": {"batch_size": 1}}))
-    validate_config(with_defaults({"train": {"batch_size": 1}, "model": {"normalization": "none"}}))
-    validate_config(with_defaults({"train": {"batch_size": 2}}))
+    with pytest.raises(InputError, match=r"train\.batch_size=1 with normalization=batch \(model ae\)"):
+        validate_config(with_defaults({"train": {"batch_size": 1}}), model_schema())
+    validate_config(
+        with_defaults({"train": {"batch_size": 1}, "model": {"normalization": "none"}}), model_schema()
+    )
+    validate_config(with_defaults({"train": {"batch_size": 2}}), model_schema())
 
 
 # ---------------------------------------------------------------- atomic writes

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import planned, results, snakemake, with_defaults
+from conftest import planned, results, run_dir, snakemake, with_defaults
 
 from aelatent import codehash
 from aelatent.io.tables import read_tsv, write_tsv
@@ -171,7 +171,7 @@ def test_one_row_table_is_shown_transposed_with_meanings(tmp_path):
 
 @pytest.fixture(scope="module")
 def report(work):
-    path = results(work) / "report.html"
+    path = run_dir(work) / "report.html"
     snakemake(work, "--report", str(path))
     return path
 
@@ -179,7 +179,7 @@ def report(work):
 @pytest.mark.e2e
 def test_report_summary_has_the_articles_counts_and_the_runs(work, report):
     page = embedded(report.read_text(), "summary.html")
-    assert "Summary: tiny beside the article (CelebA)" in page
+    assert "Summary: tiny, model ae beside the article (CelebA)" in page
     for count in (1456, 158, 44, 25, 16, 8):
         assert f'<td class="num">{count}</td>' in page
     for row in read_tsv(str(results(work) / "stats" / "threshold_counts.tsv")):
@@ -253,7 +253,7 @@ def test_figures_formats_adds_a_pdf_to_every_figure_job_and_nothing_else(work):
     jobs = planned(work, "config/pdf.yaml")
     assert {"plot_pair_grid", "plot_structure", "coverage", "decode_vectors", "plot_training"} <= set(jobs)
     assert not {"train_autoencoder", "encode_shard", "correlations", "correlation_structure"} & set(jobs)
-    snakemake(work, "results/tiny/figures/structure.pdf", config="config/pdf.yaml")
+    snakemake(work, "results/tiny/ae/figures/structure.pdf", config="config/pdf.yaml")
     assert (results(work) / "figures" / "structure.pdf").read_bytes().startswith(b"%PDF")
 
 

@@ -3,8 +3,11 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT, with_defaults
+from conftest import ROOT, model_schema, with_defaults
 from snakemake.exceptions import WorkflowError
+
+from aelatent.checks import model_settings, validate_config
+from aelatent.errors import InputError
 
 
 def test_defaults_fill_every_section():
@@ -29,6 +32,10 @@ def test_defaults_fill_every_section():
         ({"figures": {"b_values": "4.0"}}, "b_values"),
         ({"stats": {"pair_threshold": 1.5}}, "pair_threshold"),
         ({"run": "a/b"}, "run"),
+        ({"model": {"kind": "gan"}}, "kind"),
+        ({"models": {}}, "models"),
+        ({"models": {"compare": {}}}, "compare"),
+        ({"models": {"1st": {}}}, "1st"),
     ],
 )
 def test_schema_rejects_bad_config_naming_the_key(patch, needle):
@@ -38,8 +45,11 @@ def test_schema_rejects_bad_config_naming_the_key(patch, needle):
 
 
 def test_all_shipped_configs_are_valid():
-    for name in ("config", "tiny", "celeba", "scale"):
-        with_defaults(yaml.safe_load((ROOT / "config" / f"{name}.yaml").read_text()))
+    shipped = sorted((ROOT / "config").glob("*.yaml"))
+    assert {p.stem for p in shipped} >= {"config", "tiny", "tiny_sweep", "sweep", "celeba", "scale"}
+    for path in shipped:
+        cfg = with_defaults(yaml.safe_load(path.read_text()))
+        assert validate_config(cfg, model_schema()), path.name
 
 
 def dry_run(tmp_path, config_text: str) -> subprocess.CompletedProcess:
@@ -78,3 +88,40 @@ def test_workflow_refuses_image_size_that_does_not_fit_the_strides(tmp_path):
     res = dry_run(tmp_path, "run: bad\ndataset:\n  image_size: 60\n")
     assert res.returncode != 0
     assert "dataset.image_size=60 does not fit model.strides=[2, 2, 2, 2]" in res.stdout + res.stderr
+
+
+def test_each_model_is_its_entry_over_model_with_only_its_kinds_keys():
+    cfg = with_defaults(
+        {
+            "model": {"latent_dim": 32, "beta": 2.0},
+            "models": {"ae": None, "vae": {"kind": "vae"}, "rae": {"kind": "rae", "latent_dim": 8}},
+        }
+    )
+    models = model_settings(cfg, model_schema())
+    assert list(models) == ["ae", "vae", "rae"]
+    assert models["ae"] == {
+        k: v for k, v in cfg["model"].items() if k not in {"beta", "latent_l2", "decoder_weight_decay"}
+    }
+    assert models["vae"]["beta"] == 2.0 and models["vae"]["latent_dim"] == 32
+    assert "latent_l2" not in models["vae"] and "beta" not in models["rae"]
+    assert models["rae"]["latent_dim"] == 8 and models["rae"]["latent_l2"] == 1e-4
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"betta": 1.0}, r"models\.vae: Additional properties are not allowed \('betta' was unexpected\)"),
+        ({"beta": -1}, r"models\.vae\.beta: -1 is less than the minimum of 0"),
+        ({"latent_dim": "8"}, r"models\.vae\.latent_dim: '8' is not of type 'integer'"),
+    ],
+)
+def test_a_bad_model_entry_is_refused_naming_the_model_and_key(entry, message):
+    cfg = with_defaults({"models": {"ae": {}, "vae": {"kind": "vae", **entry}}})
+    with pytest.raises(InputError, match=message):
+        validate_config(cfg, model_schema())
+
+
+def test_workflow_refuses_a_models_entry_that_does_not_fit_the_images(tmp_path):
+    res = dry_run(tmp_path, "run: bad\nmodels:\n  ae: {}\n  deep: {strides: [2, 2, 2, 2, 2, 2, 2]}\n")
+    assert res.returncode != 0 and "Job stats" not in res.stdout + res.stderr
+    assert "models.deep.filters_encoder, models.deep.filters_decoder" in res.stdout + res.stderr

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from conftest import with_defaults
+from conftest import model_schema, with_defaults
 
 from aelatent.checks import validate_config
 from aelatent.errors import InputError
@@ -194,9 +194,9 @@ def test_special_points_count_like_numpy_and_flag_empty_steps(tmp_path, caplog):
 
 def test_special_pair_is_checked_at_start_up():
     cfg = with_defaults({"model": {"latent_dim": 16}, "stats": {"special_pair": [3, 15]}})
-    validate_config(cfg)
-    validate_config(with_defaults({}))
+    validate_config(cfg, model_schema())
+    validate_config(with_defaults({}), model_schema())
     for bad in ([3, 3], [0, 16], [20, 1]):
         cfg["stats"]["special_pair"] = bad
-        with pytest.raises(InputError, match=r"stats\.special_pair.*model\.latent_dim=16"):
-            validate_config(cfg)
+        with pytest.raises(InputError, match=r"stats\.special_pair.*latent_dim=16 of model ae"):
+            validate_config(cfg, model_schema())

@@ -1,12 +1,17 @@
 import os
+import re
 import sys
 from pathlib import Path
 
+import yaml
 from snakemake.utils import validate
 
-validate(config, schema="../schemas/config.schema.yaml")
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+validate(config, schema=str(SCHEMA))
 
 R = f"results/{config['run']}"
+# Every per-model output lives under results/<run>/<model>/; the image store is shared.
+M = f"{R}/{{model}}"
 LIB = Path(workflow.basedir) / "src" / "aelatent"
 SCRIPTS = Path(workflow.basedir) / "scripts"
 # Jobs import the library from this checkout, whatever environment they run in.
@@ -20,14 +25,24 @@ from aelatent.checks import validate_config
 from aelatent.codehash import code_hash
 from aelatent.data.layout import source_fingerprint
 from aelatent.nn.geometry import check_geometry
+from aelatent.vectors.names import GENERATORS
 
-# An image size the strides cannot halve evenly fails here, before any job runs.
-check_geometry(config["model"], config["dataset"]["image_size"])
-validate_config(config)
+# Each model's settings (models.<name> over model), checked before any job runs.
+MODELS = validate_config(
+    config, yaml.safe_load(SCHEMA.read_text())["properties"]["model"]
+)
+for _name, _settings in MODELS.items():
+    _key = f"models.{_name}" if config["models"][_name] else "model"
+    check_geometry(_settings, config["dataset"]["image_size"], _key)
+COMPARE = len(MODELS) > 1
 
 SHARDS = range(config["encode"]["shards"])
 GPU = 1 if config["device"] == "cuda" else 0
 DS = config["dataset"]
+
+
+wildcard_constraints:
+    model="|".join(map(re.escape, MODELS)),
 
 
 def code(script):
@@ -73,6 +88,16 @@ def generator_params(wildcards):
     return {k: config["vectors"][k] for k in keys}
 
 
+def model_params(wildcards):
+    """This model's settings only: adding a model or tuning another reruns none of its jobs."""
+    return MODELS[wildcards.model]
+
+
+def category(name):
+    """A report category; with several models each has its own set, named by the model."""
+    return f"{{model}} · {name}" if COMPARE else name
+
+
 def train_params():
     """What training computes with: never threads (scheduling, not science)."""
     return {k: v for k, v in sorted(config["train"].items()) if k != "threads"}
@@ -90,16 +115,16 @@ def download_targets():
 
 
 def shard_markers(wildcards=None):
-    return expand(f"{R}/latents/shards/{{k}}.json", k=SHARDS)
+    return expand(f"{M}/latents/shards/{{k}}.json", k=SHARDS, allow_missing=True)
 
 
-def figure(name, **report_args):
+def figure(name, category, base=M, **report_args):
     """A figure's outputs: the PNG the report shows, and the same figure in every other format
     figures.formats asks for (the plotting code saves one file per path, by its suffix).
     """
-    png = report(f"{R}/figures/{name}.png", **report_args)
+    png = report(f"{base}/figures/{name}.png", category=category, **report_args)
     other = [ext for ext in config["figures"]["formats"] if ext != "png"]
-    return [png] + [f"{R}/figures/{name}.{ext}" for ext in other]
+    return [png] + [f"{base}/figures/{name}.{ext}" for ext in other]
 
 
 def table_sources():
@@ -117,18 +142,18 @@ def table_sources():
     if config["dataset"]["source"] == "synthetic":
         stats.append("factor_correlations")
     groups = {
-        "2. Training": {"metrics": f"{R}/model/metrics.tsv"},
-        "3. Statistics": {t: f"{R}/stats/{t}.tsv" for t in stats},
+        "2. Training": {"metrics": f"{M}/model/metrics.tsv"},
+        "3. Statistics": {t: f"{M}/stats/{t}.tsv" for t in stats},
         "5. Statistical vectors": {
-            "radii": f"{R}/stats/radii.tsv",
-            "coverage": f"{R}/coverage.tsv",
+            "radii": f"{M}/stats/radii.tsv",
+            "coverage": f"{M}/coverage.tsv",
         },
-        "6. Origin and border": {"origin": f"{R}/stats/origin.tsv"},
+        "6. Origin and border": {"origin": f"{M}/stats/origin.tsv"},
     }
     caption = {"radii": "radii_table", "origin": "origin_table"}
     return {
-        name: (tsv, category, caption.get(name, name))
-        for category, tables in groups.items()
+        name: (tsv, category(cat), caption.get(name, name))
+        for cat, tables in groups.items()
         for name, tsv in tables.items()
     }
 
@@ -137,9 +162,9 @@ TABLES = table_sources()
 
 
 def all_outputs():
-    """Every result of a run: the figures, tables and vectors the report shows."""
+    """Every result of a run: each model's figures, tables and vectors the report shows, the
+    shared sample grid, and with several models their comparison."""
     figs = [
-        "sample_grid",
         "loss_curve",
         "reconstructions",
         "border_density",
@@ -165,14 +190,37 @@ def all_outputs():
     if config["dataset"]["source"] == "synthetic":
         figs.append("factor_correlations")
         tables.append("factor_correlations")
-    return (
-        [f"{R}/figures/{f}.{ext}" for f in figs for ext in config["figures"]["formats"]]
-        + [f"{R}/stats/{t}.tsv" for t in tables]
-        + [f"{R}/coverage.tsv"]
-        + [f"{R}/report/summary.html"]
-        + [f"{R}/tables/{t}.html" for t in TABLES]
+    formats = config["figures"]["formats"]
+    per_model = (
+        [f"{M}/figures/{f}.{ext}" for f in figs for ext in formats]
+        + [f"{M}/stats/{t}.tsv" for t in tables]
+        + [f"{M}/coverage.tsv", f"{M}/report/summary.html"]
+        + table_pages()
         # the markers vouch for every row of the latent store: a lost one must be redone, and
         # verify_latents checks the rows against them
         + shard_markers()
-        + [f"{R}/latents/verified.json"]
+        + [f"{M}/latents/verified.json"]
     )
+    shared = [f"{R}/figures/sample_grid.{ext}" for ext in formats]
+    if COMPARE:
+        shared += compare_outputs()
+    return expand(per_model, model=list(MODELS)) + shared
+
+
+def per_model(path):
+    """``path`` for every model, in the order of config models."""
+    return expand(path, model=list(MODELS))
+
+
+def table_pages():
+    return [f"{M}/tables/{t}.html" for t in TABLES]
+
+
+def compare_outputs():
+    """The cross-model comparison: its table, page and figures."""
+    figs = ["threshold_shares", "coverage", "prior_faces"]
+    return [f"{R}/compare/models.tsv", f"{R}/compare/summary.html"] + [
+        f"{R}/compare/figures/{f}.{ext}"
+        for f in figs
+        for ext in config["figures"]["formats"]
+    ]

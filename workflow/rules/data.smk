@@ -49,6 +49,7 @@ rule plot_sample_grid:
             "sample_grid",
             caption="../report/sample_grid.rst",
             category="1. Data",
+            base=R,
         ),
     log:
         f"{R}/logs/plot_sample_grid.log",

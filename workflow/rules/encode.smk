@@ -1,11 +1,11 @@
 rule create_latent_store:
     input:
-        model=f"{R}/model/ae.pt",
+        model=f"{M}/model/ae.pt",
         images=f"{R}/data/images.zarr",
     output:
-        f"{R}/latents/z.zarr/zarr.json",
+        f"{M}/latents/z.zarr/zarr.json",
     log:
-        f"{R}/logs/create_latent_store.log",
+        f"{M}/logs/create_latent_store.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -21,15 +21,15 @@ rule create_latent_store:
 
 rule encode_shard:
     input:
-        store=f"{R}/latents/z.zarr/zarr.json",
-        model=f"{R}/model/ae.pt",
+        store=f"{M}/latents/z.zarr/zarr.json",
+        model=f"{M}/model/ae.pt",
         images=f"{R}/data/images.zarr",
     output:
-        f"{R}/latents/shards/{{k}}.json",
+        f"{M}/latents/shards/{{k}}.json",
     log:
-        f"{R}/logs/encode_shard/{{k}}.log",
+        f"{M}/logs/encode_shard/{{k}}.log",
     benchmark:
-        f"{R}/benchmarks/encode_shard/{{k}}.tsv"
+        f"{M}/benchmarks/encode_shard/{{k}}.tsv"
     wildcard_constraints:
         k=r"\d+",
     conda:
@@ -52,12 +52,12 @@ rule encode_shard:
 # stops here, naming the shard and the marker to delete. Consumers of z.zarr take verified.json.
 rule verify_latents:
     input:
-        store=f"{R}/latents/z.zarr/zarr.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
         markers=shard_markers(),
     output:
-        f"{R}/latents/verified.json",
+        f"{M}/latents/verified.json",
     log:
-        f"{R}/logs/verify_latents.log",
+        f"{M}/logs/verify_latents.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1

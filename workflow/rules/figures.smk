@@ -9,20 +9,20 @@ REF = {
 
 rule plot_pair_grid:
     input:
-        sample=f"{R}/stats/sample.npz",
-        pairs=f"{R}/stats/pairs.tsv",
-        verified=f"{R}/latents/verified.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
+        sample=f"{M}/stats/sample.npz",
+        pairs=f"{M}/stats/pairs.tsv",
+        verified=f"{M}/latents/verified.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
     output:
         figure(
             "pair_grid_b{b}",
             caption="../report/pair_grid.rst",
-            category=PAIRS,
-            subcategory="correlated pairs",
+            category=category(PAIRS),
+            subcategory=category("correlated pairs"),
             labels={"figure": "correlated pairs", "b": "{b}"},
         ),
     log:
-        f"{R}/logs/plot_pair_grid/b{{b}}.log",
+        f"{M}/logs/plot_pair_grid/b{{b}}.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -42,21 +42,21 @@ rule plot_pair_grid:
 
 rule plot_uncorrelated_pairs:
     input:
-        sample=f"{R}/stats/sample.npz",
-        corr=f"{R}/stats/corr.npy",
-        components=f"{R}/stats/components.tsv",
-        verified=f"{R}/latents/verified.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
+        sample=f"{M}/stats/sample.npz",
+        corr=f"{M}/stats/corr.npy",
+        components=f"{M}/stats/components.tsv",
+        verified=f"{M}/latents/verified.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
     output:
         figure(
             "uncorrelated_pairs_b{b}",
             caption="../report/uncorrelated_pairs.rst",
-            category=PAIRS,
-            subcategory="non-correlated pairs",
+            category=category(PAIRS),
+            subcategory=category("non-correlated pairs"),
             labels={"figure": "non-correlated pairs", "b": "{b}"},
         ),
     log:
-        f"{R}/logs/plot_uncorrelated_pairs/b{{b}}.log",
+        f"{M}/logs/plot_uncorrelated_pairs/b{{b}}.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -77,18 +77,18 @@ rule plot_uncorrelated_pairs:
 
 rule plot_border_density:
     input:
-        sample=f"{R}/stats/sample.npz",
-        pairs=f"{R}/stats/pairs.tsv",
+        sample=f"{M}/stats/sample.npz",
+        pairs=f"{M}/stats/pairs.tsv",
     output:
         figure(
             "border_density",
             caption="../report/border_density.rst",
-            category=PAIRS,
-            subcategory="border density",
+            category=category(PAIRS),
+            subcategory=category("border density"),
             labels={"figure": "border density", "b": "-"},
         ),
     log:
-        f"{R}/logs/plot_border_density.log",
+        f"{M}/logs/plot_border_density.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -106,30 +106,30 @@ rule plot_border_density:
 
 rule plot_distributions:
     input:
-        hist=f"{R}/stats/histograms.npz",
-        components=f"{R}/stats/components.tsv",
-        corr=f"{R}/stats/corr.npy",
-        counts=f"{R}/stats/threshold_counts.tsv",
-        moments=f"{R}/stats/moments.npz",
-        sample=f"{R}/stats/sample.npz",
+        hist=f"{M}/stats/histograms.npz",
+        components=f"{M}/stats/components.tsv",
+        corr=f"{M}/stats/corr.npy",
+        counts=f"{M}/stats/threshold_counts.tsv",
+        moments=f"{M}/stats/moments.npz",
+        sample=f"{M}/stats/sample.npz",
     output:
         hist=figure(
             "component_histograms",
             caption="../report/component_histograms.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
         heatmap=figure(
             "correlation_heatmap",
             caption="../report/correlation_heatmap.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
         counts=figure(
             "threshold_counts",
             caption="../report/threshold_counts_figure.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
     log:
-        f"{R}/logs/plot_distributions.log",
+        f"{M}/logs/plot_distributions.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -146,19 +146,19 @@ rule plot_distributions:
 
 rule plot_structure:
     input:
-        structure=f"{R}/stats/structure.tsv",
-        spectrum=f"{R}/stats/spectrum.tsv",
-        gaussianity=f"{R}/stats/gaussianity.tsv",
-        corr=f"{R}/stats/corr.npy",
-        sample=f"{R}/stats/sample.npz",
+        structure=f"{M}/stats/structure.tsv",
+        spectrum=f"{M}/stats/spectrum.tsv",
+        gaussianity=f"{M}/stats/gaussianity.tsv",
+        corr=f"{M}/stats/corr.npy",
+        sample=f"{M}/stats/sample.npz",
     output:
         figure(
             "structure",
             caption="../report/structure_figure.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
     log:
-        f"{R}/logs/plot_structure.log",
+        f"{M}/logs/plot_structure.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -175,20 +175,20 @@ rule plot_structure:
 
 rule compare_radii:
     input:
-        f"{R}/stats/sample.npz",
+        f"{M}/stats/sample.npz",
     output:
         table=report(
-            f"{R}/stats/radii.tsv",
+            f"{M}/stats/radii.tsv",
             caption="../report/radii_table.rst",
-            category="5. Statistical vectors",
+            category=category("5. Statistical vectors"),
         ),
         figure=figure(
             "radii",
             caption="../report/radii.rst",
-            category="5. Statistical vectors",
+            category=category("5. Statistical vectors"),
         ),
     log:
-        f"{R}/logs/compare_radii.log",
+        f"{M}/logs/compare_radii.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -206,15 +206,15 @@ rule compare_radii:
 
 rule plot_factor_correlations:
     input:
-        f"{R}/stats/factor_correlations.tsv",
+        f"{M}/stats/factor_correlations.tsv",
     output:
         figure(
             "factor_correlations",
             caption="../report/factor_correlations_figure.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
     log:
-        f"{R}/logs/plot_factor_correlations.log",
+        f"{M}/logs/plot_factor_correlations.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1

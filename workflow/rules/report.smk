@@ -4,17 +4,17 @@
 
 rule correlation_structure:
     input:
-        verified=f"{R}/latents/verified.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
-        moments=f"{R}/stats/moments.npz",
-        components=f"{R}/stats/components.tsv",
-        pairs=f"{R}/stats/pairs.tsv",
+        verified=f"{M}/latents/verified.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
+        moments=f"{M}/stats/moments.npz",
+        components=f"{M}/stats/components.tsv",
+        pairs=f"{M}/stats/pairs.tsv",
     output:
-        table=f"{R}/stats/structure.tsv",
-        spectrum=f"{R}/stats/spectrum.tsv",
-        gaussianity=f"{R}/stats/gaussianity.tsv",
+        table=f"{M}/stats/structure.tsv",
+        spectrum=f"{M}/stats/spectrum.tsv",
+        gaussianity=f"{M}/stats/gaussianity.tsv",
     log:
-        f"{R}/logs/correlation_structure.log",
+        f"{M}/logs/correlation_structure.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -29,25 +29,25 @@ rule correlation_structure:
 
 rule summarize:
     input:
-        structure=f"{R}/stats/structure.tsv",
-        counts=f"{R}/stats/threshold_counts.tsv",
-        pairs=f"{R}/stats/pairs.tsv",
-        dominant=f"{R}/stats/dominant_components.tsv",
-        special=f"{R}/stats/special_points.tsv",
-        radii=f"{R}/stats/radii.tsv",
-        origin=f"{R}/stats/origin.tsv",
-        coverage=f"{R}/coverage.tsv",
-        metrics=f"{R}/model/metrics.tsv",
-        sample=f"{R}/stats/sample.npz",
+        structure=f"{M}/stats/structure.tsv",
+        counts=f"{M}/stats/threshold_counts.tsv",
+        pairs=f"{M}/stats/pairs.tsv",
+        dominant=f"{M}/stats/dominant_components.tsv",
+        special=f"{M}/stats/special_points.tsv",
+        radii=f"{M}/stats/radii.tsv",
+        origin=f"{M}/stats/origin.tsv",
+        coverage=f"{M}/coverage.tsv",
+        metrics=f"{M}/model/metrics.tsv",
+        sample=f"{M}/stats/sample.npz",
     output:
         html=report(
-            f"{R}/report/summary.html",
+            f"{M}/report/summary.html",
             caption="../report/summary.rst",
-            category="0. Summary",
+            category=category("0. Summary"),
         ),
-        table=f"{R}/report/summary.tsv",
+        table=f"{M}/report/summary.tsv",
     log:
-        f"{R}/logs/summarize.log",
+        f"{M}/logs/summarize.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -56,7 +56,7 @@ rule summarize:
         runtime=5,
     params:
         reference=config["reference"],
-        run=config["run"],
+        run=lambda w: f"{config['run']}, model {w.model}",
         source=config["dataset"]["source"],
         pair_threshold=config["stats"]["pair_threshold"],
         code=code("summarize"),
@@ -70,14 +70,14 @@ rule render_tables:
     output:
         **{
             name: report(
-                f"{R}/tables/{name}.html",
+                f"{M}/tables/{name}.html",
                 caption=f"../report/{caption}.rst",
                 category=category,
             )
             for name, (_, category, caption) in TABLES.items()
         },
     log:
-        f"{R}/logs/render_tables.log",
+        f"{M}/logs/render_tables.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1

@@ -1,11 +1,11 @@
 rule moments_shard:
     input:
-        marker=f"{R}/latents/shards/{{k}}.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
+        marker=f"{M}/latents/shards/{{k}}.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
     output:
-        f"{R}/stats/moments/{{k}}.npz",
+        f"{M}/stats/moments/{{k}}.npz",
     log:
-        f"{R}/logs/moments_shard/{{k}}.log",
+        f"{M}/logs/moments_shard/{{k}}.log",
     wildcard_constraints:
         k=r"\d+",
     conda:
@@ -23,11 +23,11 @@ rule moments_shard:
 
 rule merge_moments:
     input:
-        expand(f"{R}/stats/moments/{{k}}.npz", k=SHARDS),
+        expand(f"{M}/stats/moments/{{k}}.npz", k=SHARDS, allow_missing=True),
     output:
-        f"{R}/stats/moments.npz",
+        f"{M}/stats/moments.npz",
     log:
-        f"{R}/logs/merge_moments.log",
+        f"{M}/logs/merge_moments.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -42,12 +42,12 @@ rule merge_moments:
 
 rule sample_latents:
     input:
-        verified=f"{R}/latents/verified.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
+        verified=f"{M}/latents/verified.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
     output:
-        f"{R}/stats/sample.npz",
+        f"{M}/stats/sample.npz",
     log:
-        f"{R}/logs/sample_latents.log",
+        f"{M}/logs/sample_latents.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -64,25 +64,25 @@ rule sample_latents:
 
 rule component_stats:
     input:
-        verified=f"{R}/latents/verified.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
-        moments=f"{R}/stats/moments.npz",
+        verified=f"{M}/latents/verified.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
+        moments=f"{M}/stats/moments.npz",
     output:
         table=report(
-            f"{R}/stats/components.tsv",
+            f"{M}/stats/components.tsv",
             caption="../report/components.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
         dominant=report(
-            f"{R}/stats/dominant_components.tsv",
+            f"{M}/stats/dominant_components.tsv",
             caption="../report/dominant_components.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
-        hist=f"{R}/stats/histograms.npz",
+        hist=f"{M}/stats/histograms.npz",
     log:
-        f"{R}/logs/component_stats.log",
+        f"{M}/logs/component_stats.log",
     benchmark:
-        f"{R}/benchmarks/component_stats.tsv"
+        f"{M}/benchmarks/component_stats.tsv"
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -99,26 +99,26 @@ rule component_stats:
 
 rule correlations:
     input:
-        verified=f"{R}/latents/verified.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
-        moments=f"{R}/stats/moments.npz",
-        sample=f"{R}/stats/sample.npz",
+        verified=f"{M}/latents/verified.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
+        moments=f"{M}/stats/moments.npz",
+        sample=f"{M}/stats/sample.npz",
     output:
         counts=report(
-            f"{R}/stats/threshold_counts.tsv",
+            f"{M}/stats/threshold_counts.tsv",
             caption="../report/threshold_counts.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
         pairs=report(
-            f"{R}/stats/pairs.tsv",
+            f"{M}/stats/pairs.tsv",
             caption="../report/pairs.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
-        corr=f"{R}/stats/corr.npy",
+        corr=f"{M}/stats/corr.npy",
     log:
-        f"{R}/logs/correlations.log",
+        f"{M}/logs/correlations.log",
     benchmark:
-        f"{R}/benchmarks/correlations.tsv"
+        f"{M}/benchmarks/correlations.tsv"
     conda:
         "../../envs/aelatent.yaml"
     threads: 2
@@ -137,19 +137,19 @@ rule correlations:
 
 rule special_points:
     input:
-        verified=f"{R}/latents/verified.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
-        moments=f"{R}/stats/moments.npz",
-        sample=f"{R}/stats/sample.npz",
-        pairs=f"{R}/stats/pairs.tsv",
+        verified=f"{M}/latents/verified.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
+        moments=f"{M}/stats/moments.npz",
+        sample=f"{M}/stats/sample.npz",
+        pairs=f"{M}/stats/pairs.tsv",
     output:
         report(
-            f"{R}/stats/special_points.tsv",
+            f"{M}/stats/special_points.tsv",
             caption="../report/special_points.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
     log:
-        f"{R}/logs/special_points.log",
+        f"{M}/logs/special_points.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -172,17 +172,17 @@ rule special_points:
 
 rule factor_correlations:
     input:
-        verified=f"{R}/latents/verified.json",
-        store=f"{R}/latents/z.zarr/zarr.json",
+        verified=f"{M}/latents/verified.json",
+        store=f"{M}/latents/z.zarr/zarr.json",
         images=f"{R}/data/images.zarr",
     output:
         report(
-            f"{R}/stats/factor_correlations.tsv",
+            f"{M}/stats/factor_correlations.tsv",
             caption="../report/factor_correlations.rst",
-            category="3. Statistics",
+            category=category("3. Statistics"),
         ),
     log:
-        f"{R}/logs/factor_correlations.log",
+        f"{M}/logs/factor_correlations.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1

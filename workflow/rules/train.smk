@@ -2,12 +2,12 @@ rule train_autoencoder:
     input:
         f"{R}/data/images.zarr",
     output:
-        model=f"{R}/model/ae.pt",
-        metrics=f"{R}/model/metrics.tsv",
+        model=f"{M}/model/ae.pt",
+        metrics=f"{M}/model/metrics.tsv",
     log:
-        f"{R}/logs/train_autoencoder.log",
+        f"{M}/logs/train_autoencoder.log",
     benchmark:
-        f"{R}/benchmarks/train_autoencoder.tsv"
+        f"{M}/benchmarks/train_autoencoder.tsv"
     conda:
         "../../envs/aelatent.yaml"
     threads: config["train"]["threads"]
@@ -16,11 +16,11 @@ rule train_autoencoder:
         runtime=600,
         gpu=GPU,
     params:
-        model=dict(sorted(config["model"].items())),
+        model=model_params,
         train=train_params(),
         seed=config["seed"],
         device=config["device"],
-        checkpoint=f"{R}/model/checkpoint.pt",
+        checkpoint=f"{M}/model/checkpoint.pt",
         code=code("train_autoencoder"),
     script:
         "../../scripts/train_autoencoder.py"
@@ -28,22 +28,22 @@ rule train_autoencoder:
 
 rule plot_training:
     input:
-        model=f"{R}/model/ae.pt",
-        metrics=f"{R}/model/metrics.tsv",
+        model=f"{M}/model/ae.pt",
+        metrics=f"{M}/model/metrics.tsv",
         images=f"{R}/data/images.zarr",
     output:
         loss=figure(
             "loss_curve",
             caption="../report/loss_curve.rst",
-            category="2. Training",
+            category=category("2. Training"),
         ),
         recon=figure(
             "reconstructions",
             caption="../report/reconstructions.rst",
-            category="2. Training",
+            category=category("2. Training"),
         ),
     log:
-        f"{R}/logs/plot_training.log",
+        f"{M}/logs/plot_training.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1

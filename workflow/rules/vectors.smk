@@ -3,13 +3,14 @@ VEC = config["vectors"]
 
 rule generate_vectors:
     input:
-        f"{R}/stats/sample.npz",
+        f"{M}/stats/sample.npz",
     output:
-        f"{R}/vectors/{{generator}}.npy",
+        f"{M}/vectors/{{generator}}.npy",
     log:
-        f"{R}/logs/generate_vectors/{{generator}}.log",
+        f"{M}/logs/generate_vectors/{{generator}}.log",
     wildcard_constraints:
-        generator="|".join(VEC["generators"]),
+        # every generator, so the comparison's N(0, I) faces exist whatever vectors.generators lists
+        generator="|".join(GENERATORS),
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -26,17 +27,17 @@ rule generate_vectors:
 
 rule decode_vectors:
     input:
-        model=f"{R}/model/ae.pt",
-        vectors=f"{R}/vectors/{{generator}}.npy",
+        model=f"{M}/model/ae.pt",
+        vectors=f"{M}/vectors/{{generator}}.npy",
     output:
         figure(
             "decoded_{generator}",
             caption="../report/decoded.rst",
-            category="5. Statistical vectors",
+            category=category("5. Statistical vectors"),
             labels={"generator": "{generator}"},
         ),
     log:
-        f"{R}/logs/decode_vectors/{{generator}}.log",
+        f"{M}/logs/decode_vectors/{{generator}}.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -53,22 +54,24 @@ rule decode_vectors:
 
 rule coverage:
     input:
-        moments=f"{R}/stats/moments.npz",
-        sample=f"{R}/stats/sample.npz",
-        vectors=expand(f"{R}/vectors/{{g}}.npy", g=VEC["generators"]),
+        moments=f"{M}/stats/moments.npz",
+        sample=f"{M}/stats/sample.npz",
+        vectors=expand(
+            f"{M}/vectors/{{g}}.npy", g=VEC["generators"], allow_missing=True
+        ),
     output:
         table=report(
-            f"{R}/coverage.tsv",
+            f"{M}/coverage.tsv",
             caption="../report/coverage.rst",
-            category="5. Statistical vectors",
+            category=category("5. Statistical vectors"),
         ),
         figure=figure(
             "coverage",
             caption="../report/coverage_figure.rst",
-            category="5. Statistical vectors",
+            category=category("5. Statistical vectors"),
         ),
     log:
-        f"{R}/logs/coverage.log",
+        f"{M}/logs/coverage.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -87,21 +90,21 @@ rule coverage:
 
 rule origin_border:
     input:
-        moments=f"{R}/stats/moments.npz",
-        sample=f"{R}/stats/sample.npz",
+        moments=f"{M}/stats/moments.npz",
+        sample=f"{M}/stats/sample.npz",
     output:
         table=report(
-            f"{R}/stats/origin.tsv",
+            f"{M}/stats/origin.tsv",
             caption="../report/origin_table.rst",
-            category="6. Origin and border",
+            category=category("6. Origin and border"),
         ),
         figure=figure(
             "origin",
             caption="../report/origin.rst",
-            category="6. Origin and border",
+            category=category("6. Origin and border"),
         ),
     log:
-        f"{R}/logs/origin_border.log",
+        f"{M}/logs/origin_border.log",
     conda:
         "../../envs/aelatent.yaml"
     threads: 1

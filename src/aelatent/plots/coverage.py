@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+from ..vectors.names import GENERATOR_KINDS
 from .common import save
 
-# What each generator draws; the first two draw every component independently.
-KINDS = {
-    "uniform": ("independent", "every component uniform in [-b, b] (the article's)"),
-    "normal": ("independent", "independent Gaussians with the real means and spreads"),
-    "mvn": ("correlated", "one Gaussian with the real covariance"),
-    "gmm": ("correlated", "a Gaussian mixture fitted to real vectors"),
-    "pca_ellipsoid": ("correlated", "uniform inside the real covariance ellipsoid"),
-}
-COLOURS = {"independent": "tab:orange", "correlated": "tab:green"}
+COLOURS = {"independent": "tab:orange", "correlated": "tab:green", "prior": "tab:blue"}
 
 
 def plot_coverage(rows: list[dict], out, dpi: int = 96) -> None:
     """One panel per coverage number, one bar per generator, coloured by whether the generator
     models the correlations; every bar carries its value, so a zero is a labelled line, not a gap."""
     names = [r["generator"] for r in rows]
-    kinds = [KINDS.get(n, ("correlated", ""))[0] for n in names]
+    kinds = [GENERATOR_KINDS[n][0] for n in names]
     fig, axes = plt.subplots(1, 3, figsize=(16, 5.2))
     specs = [
         ("inside_fraction", "share inside the real cloud", 0.99, "real vectors: 0.99", "{:.2f}"),
@@ -43,16 +36,22 @@ def plot_coverage(rows: list[dict], out, dpi: int = 96) -> None:
         ax.set_xticks(range(len(rows)), names, fontsize=9)
         ax.set_ylabel(label)
         ax.legend(fontsize=8, loc="upper right")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[k], ec="black") for k in COLOURS]
+    legend = {
+        "independent": "components drawn independently",
+        "correlated": "components correlated as in the real vectors",
+        "prior": "the prior N(0, I)",
+    }
+    shown = [k for k in COLOURS if k in kinds]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[k], ec="black") for k in shown]
     fig.legend(
         handles,
-        ["components drawn independently", "components correlated as in the real vectors"],
+        [legend[k] for k in shown],
         loc="lower center",
         bbox_to_anchor=(0.5, 0.07),
-        ncol=2,
+        ncol=len(shown),
         frameon=False,
     )
-    key = "   ".join(f"{n}: {KINDS[n][1]}." for n in names if n in KINDS)
+    key = "   ".join(f"{n}: {GENERATOR_KINDS[n][1]}." for n in names)
     fig.text(0.5, 0.01, key, ha="center", va="bottom", fontsize=8.5, wrap=True)
     fig.suptitle("How well each statistical vector generator covers the real z-point cloud")
     fig.tight_layout(rect=(0, 0.13, 1, 0.97))

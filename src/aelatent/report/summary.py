@@ -13,18 +13,13 @@ from ..io.atomic import write_text_atomic
 from ..io.sample import load_sample
 from ..io.tables import read_tsv, write_tsv
 from ..stats.structure import KURTOSIS_LIMIT, SKEW_LIMIT, pair_overlap
+from ..vectors.names import GENERATOR_KINDS, of_kind
 from .html import download_link, esc, fmt, page, table
 
-# Generators that draw every component independently, and those that model the correlations.
-INDEPENDENT = ("uniform", "normal")
-CORRELATED = ("mvn", "gmm", "pca_ellipsoid")
-GENERATORS = {
-    "uniform": "every component uniform in [-b, b], independently (the article's vectors)",
-    "normal": "independent Gaussians with the real means and spreads",
-    "mvn": "one Gaussian with the real covariance",
-    "gmm": "a Gaussian mixture fitted to real vectors",
-    "pca_ellipsoid": "uniform inside the real covariance ellipsoid",
-}
+# Generators that draw every component independently, those that model the correlations, and the prior.
+INDEPENDENT = of_kind("independent")
+CORRELATED = of_kind("correlated")
+PRIOR = of_kind("prior")
 SHARE_FACTOR = 3.0  # pair shares agree within this factor of the reference's
 FEW_AXES = 0.1  # "a few primary axes": covariance participation ratio at most this share of D
 NEAR_GAUSSIAN = 0.8  # "Gaussian components": at least this share near-Gaussian
@@ -191,6 +186,7 @@ def coverage_sentence(cov: dict) -> str:
     for kind, names in (
         ("independent-component vectors", INDEPENDENT),
         ("correlated generators", CORRELATED),
+        ("the prior N(0, I)", PRIOR),
     ):
         have = [g for g in names if g in cov]
         if have:
@@ -465,11 +461,11 @@ def vectors_html(run: dict) -> str:
                 cols,
                 (
                     c["generator"],
-                    "independent" if c["generator"] in INDEPENDENT else "correlated",
+                    GENERATOR_KINDS[c["generator"]][0],
                     pct(c["inside_fraction"], 3),
                     c.get("nn_ratio"),
                     c.get("radius_ks"),
-                    GENERATORS.get(c["generator"], ""),
+                    GENERATOR_KINDS[c["generator"]][1],
                 ),
                 strict=True,
             )

@@ -13,9 +13,8 @@ from ..io.atomic import atomic_path
 from ..io.sample import load_sample
 from ..stats.moments import Moments
 from .cloud import split_sample, sqrt_cov
+from .names import GENERATORS
 from .uniform import uniform
-
-GENERATORS = ("uniform", "normal", "mvn", "gmm", "pca_ellipsoid")
 
 
 def generate(name: str, n: int, fit: np.ndarray, cfg: dict, seed: int) -> np.ndarray:
@@ -24,6 +23,8 @@ def generate(name: str, n: int, fit: np.ndarray, cfg: dict, seed: int) -> np.nda
     dim = fit.shape[1]
     if name == "uniform":
         return uniform(n, dim, cfg["uniform_b"], rng)
+    if name == "standard_normal":
+        return rng.standard_normal((n, dim))
     m = Moments(dim).update(fit)
     if name == "normal":
         return m.mean + m.std() * rng.standard_normal((n, dim))

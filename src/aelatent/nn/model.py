@@ -1,4 +1,9 @@
-"""The article's convolutional autoencoder, with its geometry taken from the config."""
+"""The article's convolutional autoencoder, with its geometry taken from the config.
+
+One architecture serves every model kind (``model.kind``): the plain autoencoder ``ae``, the
+regularised ``rae`` (the same network, trained with other terms) and the ``vae``, whose encoder
+outputs a mean and a log-variance per latent dimension.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ _ACTIVATIONS = {"leaky_relu": lambda: nn.LeakyReLU(0.2), "relu": nn.ReLU, "elu":
 
 
 class Autoencoder(nn.Module):
-    """Encoder: convs -> flatten -> linear to ``latent_dim``; decoder mirrors it, sigmoid output."""
+    """Encoder: convs -> flatten -> linear to ``latent_dim`` (twice that for a VAE: mean and
+    log-variance); decoder mirrors it, sigmoid output. A config without ``kind`` is an ``ae``
+    (checkpoints written before there were kinds), whose modules and names are unchanged."""
 
     def __init__(self, model: dict, image_size: int):
         super().__init__()
+        self.kind = model.get("kind", "ae")
         inner = check_geometry(model, image_size)
         act = _ACTIVATIONS[model["activation"]]
         batchnorm = model["normalization"] == "batch"
@@ -28,7 +36,9 @@ class Autoencoder(nn.Module):
             layers += [act()]
             cin = f
         self.encoder = nn.Sequential(
-            *layers, nn.Flatten(), nn.Linear(cin * inner * inner, model["latent_dim"])
+            *layers,
+            nn.Flatten(),
+            nn.Linear(cin * inner * inner, model["latent_dim"] * (2 if self.kind == "vae" else 1)),
         )
         self.unflatten_shape = (dec[0], inner, inner)
         layers = [
@@ -45,14 +55,24 @@ class Autoencoder(nn.Module):
         layers += [nn.Conv2d(cin, 3, 3, 1, 1), nn.Sigmoid()]
         self.decoder = nn.Sequential(*layers)
 
+    def encode_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A VAE's posterior mean and log-variance; for the deterministic kinds (z, None)."""
+        h = self.encoder(x)
+        if self.kind == "vae":
+            mu, logvar = h.chunk(2, dim=1)
+            return mu, logvar
+        return h, None
+
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
+        """The latent vector studied downstream: for a VAE, the posterior mean."""
+        return self.encode_stats(x)[0]
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
+        """The deterministic reconstruction (a VAE decodes its mean)."""
+        return self.decoder(self.encode(x))
 
 
 def to_input(batch_u8: torch.Tensor) -> torch.Tensor:

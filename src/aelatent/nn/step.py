@@ -13,38 +13,51 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from .losses import Objective, ae_objective
 from .model import to_input
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture, as CUDA graphs require
 
 
-def make_optimizer(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Adam:
-    """Adam; on CUDA fused and capturable, so its update can live inside the captured graph."""
+def make_optimizer(
+    model: nn.Module, lr: float, device: torch.device, decoder_weight_decay: float = 0.0
+) -> torch.optim.Adam:
+    """Adam; on CUDA fused and capturable, so its update can live inside the captured graph. A
+    ``decoder_weight_decay`` (the RAE's) puts the decoder's parameters in a group of their own with
+    Adam's L2 penalty, the gradient of decay/2 * |theta|^2; the encoder's stay undecayed."""
+    params = model.parameters()
+    if decoder_weight_decay:
+        params = [
+            {"params": model.encoder.parameters()},
+            {"params": model.decoder.parameters(), "weight_decay": decoder_weight_decay},
+        ]
     if device.type == "cuda":
-        return torch.optim.Adam(model.parameters(), lr=lr, fused=True, capturable=True)
-    return torch.optim.Adam(model.parameters(), lr=lr)
-
-
-def reconstruction_loss(model: nn.Module, x_u8: torch.Tensor, amp: Callable) -> torch.Tensor:
-    """Mean squared error of the reconstruction, computed in fp32 whatever the autocast dtype."""
-    x = to_input(x_u8)
-    with amp():
-        out = model(x)
-    return nn.functional.mse_loss(out.float(), x)
+        return torch.optim.Adam(params, lr=lr, fused=True, capturable=True)
+    return torch.optim.Adam(params, lr=lr)
 
 
 class TrainStep:
-    """``step(x_u8)`` runs one optimiser step on a batch of uint8 NHWC images on the device and
-    returns the batch's loss as a device scalar (read it before the next call: with a graph it is
-    the graph's static output). Full batches replay one captured graph; a last, smaller batch of
-    an epoch runs eagerly."""
+    """``step(x_u8)`` runs one optimiser step of ``objective`` on a batch of uint8 NHWC images on
+    the device and returns the batch's [objective, per-pixel MSE] as a device tensor (read it
+    before the next call: with a graph it is the graph's static output). Full batches replay one
+    captured graph; a last, smaller batch of an epoch runs eagerly."""
 
-    def __init__(self, model, opt, batch: int, device: torch.device, amp: Callable, graph: bool):
+    def __init__(
+        self,
+        model,
+        opt,
+        batch: int,
+        device: torch.device,
+        amp: Callable,
+        graph: bool,
+        objective: Objective = ae_objective,
+    ):
         self.model, self.opt, self.batch, self.amp = model, opt, batch, amp
+        self.objective = objective
         self.use_graph = graph and device.type == "cuda"
         self.graph: torch.cuda.CUDAGraph | None = None
         self.static_x: torch.Tensor | None = None
-        self.static_loss: torch.Tensor | None = None
+        self.static_out: torch.Tensor | None = None
         self.warm = 0
 
     def __call__(self, x_u8: torch.Tensor) -> torch.Tensor:
@@ -55,22 +68,27 @@ class TrainStep:
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
             with torch.cuda.stream(side):
-                loss = self._eager(x_u8)
+                out = self._eager(x_u8)
             torch.cuda.current_stream().wait_stream(side)
-            return loss
+            return out
         if self.graph is None:
             self._capture(x_u8)
         self.static_x.copy_(x_u8)
         self.graph.replay()
-        return self.static_loss
+        return self.static_out
+
+    def _losses(self, x_u8: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The objective to back-propagate, and [objective, MSE] detached to report."""
+        objective, mse = self.objective(self.model, to_input(x_u8), self.amp)
+        return objective, torch.stack([objective.detach(), mse.detach()])
 
     def _eager(self, x_u8: torch.Tensor) -> torch.Tensor:
-        loss = reconstruction_loss(self.model, x_u8, self.amp)
+        objective, out = self._losses(x_u8)
         # Once captured, the graph owns the .grad tensors: zero them in place, never drop them.
         self.opt.zero_grad(set_to_none=self.graph is None)
-        loss.backward()
+        objective.backward()
         self.opt.step()
-        return loss.detach()
+        return out
 
     def _capture(self, x_u8: torch.Tensor) -> None:
         """Capture forward, backward and the fused Adam update once; grads set to None first so
@@ -79,6 +97,6 @@ class TrainStep:
         self.opt.zero_grad(set_to_none=True)
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
-            self.static_loss = reconstruction_loss(self.model, self.static_x, self.amp)
-            self.static_loss.backward()
+            objective, self.static_out = self._losses(self.static_x)
+            objective.backward()
             self.opt.step()

@@ -1,7 +1,8 @@
 """Train the autoencoder from ``images.zarr``, resumably and (on CPU) deterministically.
 
 Determinism across a kill and resume comes from seeding each epoch's shuffle with
-``seed + epoch`` and checkpointing model and optimizer state after every epoch. A model that
+``seed + epoch``, and the global generator (a VAE's noise) with a draw from that shuffle's
+generator, and from checkpointing model and optimizer state after every epoch. A model that
 learned nothing usable is refused before ``ae.pt`` is written, so no statistic is computed from it.
 """
 
@@ -24,6 +25,7 @@ from ..errors import InputError
 from ..io.images import open_image_store
 from ..io.tables import write_tsv
 from . import checkpoint
+from .losses import objective_for
 from .model import Autoencoder, pick_device, to_input
 from .step import TrainStep, make_optimizer
 
@@ -155,7 +157,9 @@ def train(
 
     torch.manual_seed(seed)
     model = Autoencoder(model_cfg, size).to(dev, memory_format=torch.channels_last)
-    opt = make_optimizer(model, train_cfg["learning_rate"], dev)
+    kind = model.kind
+    decay = model_cfg["decoder_weight_decay"] if kind == "rae" else 0.0
+    opt = make_optimizer(model, train_cfg["learning_rate"], dev, decay)
     metrics: list[dict] = []
     start_epoch = 0
     ckpt = Path(checkpoint_path)
@@ -188,16 +192,19 @@ def train(
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_amp, cache_enabled=False)
 
     compiled = bool(train_cfg.get("compile"))
-    net = torch.compile(model) if compiled else model
-    step = TrainStep(net, opt, batch, dev, amp, graph=not compiled)
+    if compiled:  # the halves, in place: the objectives call encode and decode, not forward
+        model.encoder.compile()
+        model.decoder.compile()
+    step = TrainStep(model, opt, batch, dev, amp, graph=not compiled, objective=objective_for(model_cfg))
     sync_every = 1 if dev.type == "cpu" else 50
     for epoch in range(start_epoch, train_cfg["epochs"]):
         model.train()
         gen = torch.Generator().manual_seed(seed + epoch)
         order = torch.randperm(len(train_imgs), generator=gen).to(dev)
+        torch.manual_seed(int(torch.randint(2**62, (), generator=gen)))  # a stream apart from gen's
         t0, seen = time.perf_counter(), 0
         t_warm, seen_warm = t0, 0
-        total = torch.zeros((), device=dev)
+        total = torch.zeros(2, device=dev)  # summed [objective, MSE] of the images seen
         bar = tqdm(starts, desc=f"epoch {epoch + 1}/{train_cfg['epochs']}")
         for i, a in enumerate(bar):
             x = train_imgs[order[a : a + batch]]
@@ -211,13 +218,13 @@ def train(
             # Reading the loss waits for the GPU, so there it happens every `sync_every` steps;
             # a NaN caught a few steps late still never reaches a checkpoint.
             if i % sync_every == 0 or i == len(starts) - 1:
-                mean = total.item() / seen
-                if not math.isfinite(mean):
+                loss, mse = (v / seen for v in total.tolist())
+                if not math.isfinite(loss):
                     raise TrainingDiverged(
-                        f"loss became {mean} in epoch {epoch + 1} by batch {i}: training diverged "
+                        f"loss became {loss} in epoch {epoch + 1} by batch {i}: training diverged "
                         f"(train.learning_rate={lr} is likely too high){_kept(ckpt, epoch)}"
                     )
-                bar.set_postfix(mse=f"{mean:.5f}")
+                bar.set_postfix(loss=f"{loss:.5g}", mse=f"{mse:.5f}")
         if dev.type == "cuda":
             torch.cuda.synchronize()
         rate = (seen - seen_warm) / (time.perf_counter() - t_warm)
@@ -227,16 +234,18 @@ def train(
                 f"validation loss became {valid} in epoch {epoch + 1}: training diverged "
                 f"(train.learning_rate={lr} is likely too high){_kept(ckpt, epoch)}"
             )
-        metrics.append(
-            {
-                "epoch": epoch + 1,
-                "train_mse": mean,
-                "valid_mse": valid,
-                "images_per_s": rate,
-                "warmup_s": t_warm - t0,
-            }
-        )
-        log.info("epoch %d: train %.5f valid %.5f, %.0f images/s", epoch + 1, mean, valid, rate)
+        row = {
+            "epoch": epoch + 1,
+            "train_mse": mse,
+            "valid_mse": valid,
+            "images_per_s": rate,
+            "warmup_s": t_warm - t0,
+        }
+        if kind != "ae":  # an AE's objective is its train_mse
+            row["train_loss"] = loss
+        metrics.append(row)
+        msg = "epoch %d: train loss %.5g mse %.5f, valid mse %.5f, %.0f images/s"
+        log.info(msg, epoch + 1, loss, mse, valid, rate)
         ckpt_state = {
             "key": key,
             "epoch": epoch,
@@ -272,7 +281,8 @@ def train(
 
 
 def load_model(path: str, device: str | torch.device = "cpu") -> Autoencoder:
-    """Rebuild the trained autoencoder from ``ae.pt`` (weights only), in eval mode."""
+    """Rebuild the trained autoencoder, of the kind in its ``model_config``, from ``ae.pt``
+    (weights only), in eval mode."""
     state = checkpoint.load(path, device, keys=("model", "model_config", "image_size"))
     model = Autoencoder(state["model_config"], int(state["image_size"]))
     model.load_state_dict(state["model"])

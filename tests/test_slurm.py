@@ -1,4 +1,5 @@
-"""The tiny workflow on a real one-node SLURM cluster on localhost, compared with a local run."""
+"""The tiny workflow on a real one-node SLURM cluster on localhost, compared with a local run, and
+the tiny sweep's models training as SLURM jobs of their own."""
 
 import os
 import re
@@ -30,19 +31,21 @@ def cluster(tmp_path_factory):
     subprocess.run([SCRIPT, "stop", state], check=True)
 
 
+FLAGS = [
+    "--workflow-profile",
+    "profiles/slurm",
+    "--slurm-no-account",
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-init-seconds-before-status-checks",
+    "1",
+    "--slurm-keep-successful-logs",
+]
+
+
 def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
     w = copy_workflow(tmp_path)
-    flags = [
-        "--workflow-profile",
-        "profiles/slurm",
-        "--slurm-no-account",
-        "--slurm-status-command",
-        "squeue",
-        "--slurm-init-seconds-before-status-checks",
-        "1",
-        "--slurm-keep-successful-logs",
-    ]
-    snakemake(w, *flags)
+    snakemake(w, *FLAGS)
     assert planned(w) == {}
 
     # every job went through SLURM: one sbatch log per job, and the controller knows the jobs
@@ -63,3 +66,18 @@ def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
     assert sorted(p.name for p in Path(remote / "figures").glob("*.png")) == sorted(
         p.name for p in Path(local / "figures").glob("*.png")
     )
+
+    # a sweep's models train as SLURM jobs of their own, all submitted before any finished
+    sweep = [f"results/tiny/{m}/model/ae.pt" for m in ("vae", "rae")]
+    snakemake(w, *FLAGS, *sweep, config="config/tiny_sweep.yaml")
+    shown = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True).stdout
+    trains = {}
+    for line in shown.splitlines():
+        job = dict(re.findall(r"(\w+)=(\S+)", line))
+        prefix, _, model = job.get("Comment", "").partition("rule_train_autoencoder_wildcards_")
+        if model and not prefix:
+            trains[model] = job
+    assert {"vae", "rae"} <= set(trains), shown
+    assert trains["vae"]["JobId"] != trains["rae"]["JobId"]
+    pair = [trains["vae"], trains["rae"]]
+    assert max(j["SubmitTime"] for j in pair) <= min(j["EndTime"] for j in pair), pair

@@ -159,6 +159,6 @@ def plot_prior_faces(faces: dict, out, dpi: int = 96) -> None:
         for spine in ax.spines.values():
             spine.set_visible(False)
         ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=11, labelpad=8)
-    fig.suptitle(f"Faces decoded from N(0, I) vectors, {n} per model")
+    fig.suptitle(f"Faces decoded from N(0, I) vectors,\n{n} per model", fontsize=11)
     fig.tight_layout()
     save(fig, out, dpi)

@@ -52,6 +52,10 @@ COLUMNS = {
     "epoch": "training epoch",
     "train_mse": "mean squared pixel error on the training images",
     "valid_mse": "mean squared pixel error on the validation images",
+    "train_loss": (
+        "the model's training objective per image (VAE: summed squared error + beta KL; RAE: "
+        "summed squared error + latent_l2 |z|^2/2); VAE and RAE only"
+    ),
     "images_per_s": "training speed",
     "skew": "skewness over all N vectors (0 for a Gaussian)",
     "excess_kurtosis": "kurtosis minus 3 over all N vectors (0 for a Gaussian)",

@@ -26,8 +26,9 @@ KINDS = {
     "vae": "(beta-)VAE, its latent the encoder's mean",
     "rae": "regularised autoencoder (RAE-L2)",
 }
-# Settings shown only for the kinds they act on: the config fills in every default for every model.
-KIND_SETTINGS = {"beta": ("vae",), "latent_l2": ("rae",), "decoder_weight_decay": ("rae",)}
+# Settings of one kind only: the workflow passes each model's settings without other kinds' keys
+# (checks.model_settings), so a missing one is NaN here.
+KIND_SETTINGS = ("beta", "latent_l2", "decoder_weight_decay")
 PRIOR = "standard_normal"  # the generator drawing N(0, I)
 INSIDE = 0.5  # a model's cloud "holds" a generator's vectors when at least this share lies inside
 # Dominant components: more than OUTLIER_MADS robust standard deviations above the median.
@@ -74,12 +75,8 @@ def _key(t: float) -> str:
 
 
 def setting(settings: dict | None, key: str):
-    """``settings[key]`` when it applies to the model's kind (see KIND_SETTINGS), else NaN."""
-    settings = settings or {}
-    kind = settings.get("kind", DEFAULT_KIND)
-    if key in KIND_SETTINGS and kind not in KIND_SETTINGS[key]:
-        return NAN
-    return _num(settings.get(key))
+    """``settings[key]``, or NaN where the model's kind has no such setting."""
+    return _num((settings or {}).get(key))
 
 
 def robust_outliers(values) -> np.ndarray:

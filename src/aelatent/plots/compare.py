@@ -114,7 +114,9 @@ def plot_model_coverage(rows: list[dict], generators, out, dpi: int = 96) -> Non
             )
             if len(rows) <= 4:
                 text = ["n/a" if math.isnan(a) else form.format(a) for a in v]
-                ax.bar_label(bars, text, padding=2, fontsize=7, rotation=90)
+            else:  # too many bars to label each: a zero is still labelled, never an empty gap
+                text = ["n/a" if math.isnan(a) else "0" if a == 0 else "" for a in v]
+            ax.bar_label(bars, text, padding=2, fontsize=7, rotation=90)
         ax.axhline(ref, color="k", ls="--", lw=1)
         finite = values[np.isfinite(values)]
         top = max(finite.max() if finite.size else ref, ref)

@@ -1,7 +1,7 @@
 # With several models: one table, page and figures setting them side by side. Each input is one
 # file per model, in the order of config models (per_model, common.smk).
 CMP = f"{R}/compare"
-COMPARED = "Model comparison"
+COMPARED = "0. Model comparison"  # sorted first in the report menu
 
 
 if COMPARE:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import yaml
 import zarr
-from conftest import ROOT, results, with_defaults
+from conftest import ROOT, results, run_dir, with_defaults
 
 from aelatent.io.tables import read_tsv
 from aelatent.stats.correlations import draw_subsets
@@ -72,9 +72,9 @@ def test_subset_spread_equals_numpy_over_the_same_subsets(run):
         assert p["subset_fraction"] == pytest.approx(want)
 
 
-def test_factor_correlations_equal_numpy(run):
+def test_factor_correlations_equal_numpy(run, work):
     r, _, z = run
-    store = zarr.open_group(str(r / "data" / "images.zarr"), mode="r")
+    store = zarr.open_group(str(run_dir(work) / "data" / "images.zarr"), mode="r")
     factors = store["factors"][:].astype(np.float64)
     want = np.corrcoef(np.hstack([z, factors]), rowvar=False)[: z.shape[1], z.shape[1] :]
     rows = read_tsv(r / "stats" / "factor_correlations.tsv")

@@ -2,8 +2,10 @@ import copy
 import io
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -73,6 +75,17 @@ def planned(work: Path, config: str = "config/tiny.yaml") -> dict[str, int]:
         return {}
     table = out.split("Job stats:", 1)[1].split("total", 1)[0]
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M) if m[1] != "job"}
+
+
+def kill_once_checkpointed(code: str, args: list[str], ckpt: Path) -> None:
+    """Run Python ``code`` with ``args`` and SIGKILL it as soon as ``ckpt`` appears: a training
+    killed after its first checkpointed epoch."""
+    proc = subprocess.Popen([sys.executable, "-c", code, *args])
+    deadline = time.time() + 120
+    while not ckpt.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
 
 
 def planned_models(work: Path, config: str) -> dict[str, set[str]]:

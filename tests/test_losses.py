@@ -3,15 +3,11 @@ the RAE's decoder weight decay, and short CPU trainings of a VAE and an RAE (res
 
 import math
 import os
-import signal
-import subprocess
-import sys
-import time
 from contextlib import nullcontext
 
 import pytest
 import torch
-from conftest import with_defaults
+from conftest import kill_once_checkpointed, with_defaults
 from torch import nn
 
 from aelatent.data.prepare import prepare_images
@@ -243,12 +239,7 @@ def test_killed_vae_training_resumes_to_the_same_weights(images, tmp_path):
         "from test_losses import run_train; from pathlib import Path;"
         "run_train(sys.argv[2], Path(sys.argv[3]), 'vae', epochs=8)"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code, os.path.dirname(__file__), images, str(killed)])
-    deadline = time.time() + 120
-    while not (killed / "checkpoint.pt").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_once_checkpointed(code, [os.path.dirname(__file__), images, str(killed)], killed / "checkpoint.pt")
     assert not (killed / "ae.pt").exists(), "killed too late to test resuming"
     done_epochs = checkpoint.load(killed / "checkpoint.pt")["epoch"] + 1
     assert 1 <= done_epochs < 8

@@ -3,10 +3,6 @@ import io
 import json
 import logging
 import os
-import signal
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 import zarr
-from conftest import with_defaults
+from conftest import kill_once_checkpointed, with_defaults
 
 from aelatent.data.prepare import prepare_images
 from aelatent.errors import InputError
@@ -110,12 +106,7 @@ def test_killed_training_resumes_to_the_same_weights(images, tmp_path):
         "from test_train_encode import run_train; from pathlib import Path;"
         "run_train(sys.argv[2], Path(sys.argv[3]), epochs=6)"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code, os.path.dirname(__file__), images, str(killed)])
-    deadline = time.time() + 120
-    while not (killed / "checkpoint.pt").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_once_checkpointed(code, [os.path.dirname(__file__), images, str(killed)], killed / "checkpoint.pt")
     assert not (killed / "ae.pt").exists(), "killed too late to test resuming"
     done_epochs = checkpoint.load(killed / "checkpoint.pt")["epoch"] + 1
     assert 1 <= done_epochs < 6

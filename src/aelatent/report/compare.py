@@ -74,11 +74,6 @@ def _key(t: float) -> str:
     return f"{float(t):g}"
 
 
-def setting(settings: dict | None, key: str):
-    """``settings[key]``, or NaN where the model's kind has no such setting."""
-    return _num((settings or {}).get(key))
-
-
 def robust_outliers(values) -> np.ndarray:
     """Which values lie more than OUTLIER_MADS robust standard deviations above the median.
 
@@ -101,13 +96,12 @@ def robust_outliers(values) -> np.ndarray:
 def dominant_count(components: list[dict]) -> int:
     """Dominant components by a data-driven rule. The article calls components dominant that have
     "either relatively large absolute mean values or a relatively large half-width"; here that is
-    |mean| or hw_fine (half_width in tables without it) more than 3 scaled MADs (1.4826·MAD) above
-    its median over all components (``robust_outliers``), either one sufficing."""
+    |mean| or hw_fine more than 3 scaled MADs (1.4826·MAD) above its median over all components
+    (``robust_outliers``), either one sufficing."""
     if not components:
         return 0
-    width = "hw_fine" if "hw_fine" in components[0] else "half_width"
     big_mean = robust_outliers([abs(_num(c.get("mean"))) for c in components])
-    wide = robust_outliers([_num(c.get(width)) for c in components])
+    wide = robust_outliers([_num(c.get("hw_fine")) for c in components])
     return int((big_mean | wide).sum())
 
 
@@ -127,7 +121,7 @@ def model_row(name: str, settings: dict | None, paths: dict, thresholds) -> dict
         "kind": settings.get("kind", DEFAULT_KIND),
         "latent_dim": latent_dim if _finite(latent_dim) else dim,
     }
-    row.update({k: setting(settings, k) for k in KIND_SETTINGS})
+    row.update({k: _num(settings.get(k)) for k in KIND_SETTINGS})
     row["valid_mse"] = _num(metrics[-1].get("valid_mse")) if metrics else NAN
     pairs = {_key(t): _num(counts.get(_key(t), {}).get("n_all")) for t in thresholds}
     row.update({f"pairs_r{t}": n for t, n in pairs.items()})

@@ -7,7 +7,7 @@ CONFIG ?= config/config.yaml
 RUN_NAME = $(shell sed -n 's/^run: *//p' $(CONFIG))
 SMK = $(BIN)/snakemake --configfile $(CONFIG)
 
-.PHONY: setup run report test lint format
+.PHONY: setup run report test lint format docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint --configfile config/tiny.yaml
+
+docs: setup
+	$(BIN)/python -m aelatent.docs
 
 format: setup
 	$(BIN)/ruff format .

@@ -4,15 +4,13 @@ log_to(snakemake.log[0])
 
 from aelatent.vectors.coverage import write_coverage  # noqa: E402
 
-i, o, p = snakemake.input, snakemake.output, snakemake.params
+i, p = snakemake.input, snakemake.params
 write_coverage(
     i.moments,
     i.sample,
     i.vectors,
     p.names,
-    o.table,
-    o.figure,
+    snakemake.output[0],
     seed=p.seed,
     eigen_floor=p.eigen_floor,
-    dpi=p.dpi,
 )

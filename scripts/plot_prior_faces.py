@@ -2,7 +2,7 @@ from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
-from aelatent.figures.compare import prior_faces  # noqa: E402
+from aelatent.figures.model_comparison import prior_faces  # noqa: E402
 
 i, p = snakemake.input, snakemake.params
 names = list(p.models)  # a list of names or the models dict: its keys, in the inputs' order

@@ -67,14 +67,29 @@ def snakemake(work: Path, *args: str, config: str = "config/tiny.yaml", check: b
     return res
 
 
-def planned(work: Path, config: str = "config/tiny.yaml") -> dict[str, int]:
-    """Rule -> job count of a dry run (empty when nothing is to be done)."""
+def planned_jobs(work: Path, config: str = "config/tiny.yaml") -> list[tuple[str, dict, list[str]]]:
+    """The jobs a dry run plans, each as (rule, wildcards, output files), read job by job from the
+    dry run's per-job records (``rule <name>:``, ``output:``, ``jobid:``, ``wildcards:``), not from
+    its summary table."""
     res = snakemake(work, "-n", config=config)
-    out = res.stdout + res.stderr
-    if "Nothing to be done" in out:
-        return {}
-    table = out.split("Job stats:", 1)[1].split("total", 1)[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M) if m[1] != "job"}
+    jobs = []
+    for block in re.split(r"^(?=(?:local)?rule \w+:)", res.stdout + res.stderr, flags=re.M)[1:]:
+        if not re.search(r"^\s+jobid: \d+", block, re.M):
+            continue
+        rule = re.match(r"(?:local)?rule (\w+):", block)[1]
+        wc = re.search(r"^\s+wildcards: (.*)$", block, re.M)
+        pairs = (kv.split("=", 1) for kv in wc[1].split(", ")) if wc else ()
+        outputs = re.search(r"^\s+output: (.*)$", block, re.M)
+        jobs.append((rule, dict(pairs), outputs[1].split(", ") if outputs else []))
+    return jobs
+
+
+def planned(work: Path, config: str = "config/tiny.yaml") -> dict[str, int]:
+    """Rule -> the number of jobs of it a dry run plans (empty when nothing is to be done)."""
+    counts: dict[str, int] = {}
+    for rule, _, _ in planned_jobs(work, config):
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
 
 
 def kill_once_checkpointed(code: str, args: list[str], ckpt: Path) -> None:
@@ -91,13 +106,27 @@ def kill_once_checkpointed(code: str, args: list[str], ckpt: Path) -> None:
 def planned_models(work: Path, config: str) -> dict[str, set[str]]:
     """Rule -> the models its planned jobs are for ("-" for a job of no model): which models'
     chains a change reruns."""
-    out = snakemake(work, "-n", config=config)
     plan: dict[str, set[str]] = {}
-    for block in re.split(r"^(?=(?:local)?rule \w+:)", out.stdout + out.stderr, flags=re.M)[1:]:
-        rule = re.match(r"(?:local)?rule (\w+):", block)[1]
-        model = re.search(r"^\s+wildcards:.*?\bmodel=([\w-]+)", block, re.M)
-        plan.setdefault(rule, set()).add(model[1] if model else "-")
+    for rule, wildcards, _ in planned_jobs(work, config):
+        plan.setdefault(rule, set()).add(wildcards.get("model", "-"))
     return plan
+
+
+_STORES: dict[tuple, Path] = {}
+
+
+def image_store(tmp_path_factory, n_images: int, image_size: int, chunk_images: int) -> str:
+    """A synthetic image store of this size, made once per test session and shared."""
+    key = (n_images, image_size, chunk_images)
+    if key not in _STORES:
+        from aelatent.data.prepare import prepare_images
+
+        path = tmp_path_factory.mktemp("images") / "images.zarr"
+        ds = {"n_images": n_images, "image_size": image_size, "chunk_images": chunk_images}
+        ds["synthetic"] = "simple"
+        prepare_images(with_defaults({"dataset": ds})["dataset"], str(path), threads=2, seed=0)
+        _STORES[key] = path
+    return str(_STORES[key])
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,22 @@ def test_comments_docstrings_and_layout_do_not_change_the_normal_form(tmp_path):
     assert codehash.normalized(a) != codehash.normalized(c)
 
 
+def cosmetic(text: str) -> str:
+    """``text`` with its module docstring extended, a blank line added and a comment appended."""
+    doc = ast.get_docstring(ast.parse(text), clean=False) or ""
+    return text.replace(doc, doc + " (edited)", 1).replace("\n\n", "\n\n\n", 1) + "\n# note\n"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_a_modules_comment_docstring_and_layout_edits_keep_its_hash(tmp_path, module):
+    """Per module; that the workflow then reruns nothing is tested once for all modules at once
+    (tests/test_workflow.py)."""
+    edited = tmp_path / Path(module).name
+    edited.write_text(cosmetic((LIB / module).read_text()))
+    assert edited.read_text() != (LIB / module).read_text()
+    assert codehash.normalized(edited) == codehash.normalized(LIB / module)
+
+
 def test_every_import_form_is_followed():
     tree = ast.parse(
         "import aelatent.io.tables\n"

@@ -9,16 +9,16 @@ import pytest
 from PIL import Image
 
 from aelatent.io.tables import read_tsv, write_tsv
-from aelatent.plots import compare as plots
+from aelatent.plots import model_comparison as plots
 from aelatent.plots.common import plt
-from aelatent.report.compare import (
+from aelatent.report.html import fmt
+from aelatent.report.model_comparison import (
     dominant_count,
     model_row,
     per_model,
-    summary_sentence,
+    summary_sentences,
     write_comparison,
 )
-from aelatent.report.html import fmt
 
 THRESHOLDS = [0.1, 0.3, 0.5, 0.7, 0.9]
 GENERATORS = ["uniform", "normal", "mvn", "standard_normal"]
@@ -47,6 +47,10 @@ MODELS = {
         {"uniform": (0.0, 9.0), "normal": (0.1, 2.2), "mvn": (0.97, 1.5), "standard_normal": (0.03, 4.4)},
     ),
 }
+
+
+def sentence(rows, pair_threshold):
+    return " ".join(summary_sentences(rows, pair_threshold))
 
 
 def components_table(dim: int, seed: int, big_mean=(), wide=()) -> list[dict]:
@@ -218,7 +222,7 @@ def test_dominant_rule_finds_the_planted_outliers():
 def test_sentence_names_lowest_and_highest_share_and_the_prior(models):
     settings, paths = models
     rows = [model_row(n, settings[n], paths[n], THRESHOLDS) for n in MODELS]
-    text = summary_sentence(rows, 0.5)
+    text = sentence(rows, 0.5)
     # shares at 0.5: ae16 9/28 = 32.1%, vae16 2/66 = 3.03%, rae16 12/45 = 26.7%
     assert "lowest in vae16 (3.03%), highest in ae16 (32.1%)" in text
     assert "The plain autoencoder ae16 has 32.1%, the highest of the 3 models" in text
@@ -227,7 +231,7 @@ def test_sentence_names_lowest_and_highest_share_and_the_prior(models):
     assert "not measured for ae16" in text
     assert "ae16 100%, vae16 61.5%, rae16 99.2%" in text
     # at 0.9 vae16 has no pair at all
-    at_09 = summary_sentence(rows, 0.9)  # ae16 1/28 = 3.57%, vae16 0/66, rae16 2/45 = 4.44%
+    at_09 = sentence(rows, 0.9)  # ae16 1/28 = 3.57%, vae16 0/66, rae16 2/45 = 4.44%
     assert "lowest in vae16 (0%), highest in rae16 (4.44%)" in at_09
     assert "ae16 has 3.57%, between them: 1 model lower, 1 higher" in at_09
 
@@ -235,14 +239,12 @@ def test_sentence_names_lowest_and_highest_share_and_the_prior(models):
 def test_sentence_survives_missing_numbers(models):
     settings, paths = models
     rows = [model_row(n, settings[n], paths[n], THRESHOLDS) for n in MODELS]
-    assert "not measured (no standard_normal" in summary_sentence([rows[0]], 0.5)
-    assert "No model has a count" in summary_sentence(rows, 0.42)
+    assert "not measured (no standard_normal" in sentence([rows[0]], 0.5)
+    assert "No model has a count" in sentence(rows, 0.42)
     one_count = [rows[0], dict(rows[1], **{"share_r0.5": float("nan")})]
-    assert "Only ae16 has a count of component pairs with |r| > 0.5: 32.1%" in summary_sentence(
-        one_count, 0.5
-    )
+    assert "Only ae16 has a count of component pairs with |r| > 0.5: 32.1%" in sentence(one_count, 0.5)
     no_ae = [dict(r, origin_percentile=float("nan")) for r in rows[1:]]
-    text = summary_sentence(no_ae, 0.5)
+    text = sentence(no_ae, 0.5)
     assert "No plain autoencoder" in text and "Share of real vectors nearer" not in text
 
 
@@ -362,7 +364,7 @@ def test_prior_faces_has_one_labelled_row_per_model(monkeypatch, tmp_path):
 
 def test_prior_faces_decodes_each_models_vectors(tmp_path, monkeypatch):
     torch = pytest.importorskip("torch")
-    from aelatent.figures import compare as figures
+    from aelatent.figures import model_comparison as figures
     from aelatent.nn import checkpoint
     from aelatent.nn.model import Autoencoder
 
@@ -379,13 +381,13 @@ def test_prior_faces_decodes_each_models_vectors(tmp_path, monkeypatch):
     torch.manual_seed(0)
     model = Autoencoder(cfg, 8)
     checkpoint.save_atomic(
-        {"model": model.state_dict(), "model_config": cfg, "image_size": 8}, tmp_path / "ae.pt"
+        {"model": model.state_dict(), "model_config": cfg, "image_size": 8}, tmp_path / "model.pt"
     )
     np.save(tmp_path / "z.npy", np.random.default_rng(0).standard_normal((10, 3)))
     got = {}
     monkeypatch.setattr(figures, "plot_prior_faces", lambda f, out, dpi: got.update(f))
     figures.prior_faces(
-        {"a": str(tmp_path / "ae.pt"), "b": str(tmp_path / "ae.pt")},
+        {"a": str(tmp_path / "model.pt"), "b": str(tmp_path / "model.pt")},
         {"a": str(tmp_path / "z.npy"), "b": str(tmp_path / "z.npy")},
         "x.png",
         n=4,

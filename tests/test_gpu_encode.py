@@ -43,7 +43,7 @@ def checkpoint(tmp_path_factory):
     prepare_images(cfg["dataset"], str(d / "images.zarr"), threads=2, seed=0)
     train(
         str(d / "images.zarr"),
-        str(d / "ae.pt"),
+        str(d / "model.pt"),
         str(d / "metrics.tsv"),
         str(d / "checkpoint.pt"),
         model_cfg=cfg["model"],
@@ -58,11 +58,11 @@ def checkpoint(tmp_path_factory):
 def encode(d, name, device, shards=3, only=None):
     path = d / f"{name}.zarr"
     if only is None:
-        create_for_model(str(d / "images.zarr"), str(d / "ae.pt"), str(path), chunk_rows=100)
+        create_for_model(str(d / "images.zarr"), str(d / "model.pt"), str(path), chunk_rows=100)
     for k in range(shards) if only is None else [only]:
         encode_shard(
             str(d / "images.zarr"),
-            str(d / "ae.pt"),
+            str(d / "model.pt"),
             str(path),
             str(d / f"{name}.{k}.json"),
             shard=k,

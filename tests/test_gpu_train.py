@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import copy_workflow, planned, snakemake, with_defaults
+from conftest import copy_workflow, image_store, planned, snakemake, with_defaults
 
-from aelatent.data.prepare import prepare_images
 from aelatent.errors import InputError
 from aelatent.nn import checkpoint
 from aelatent.nn.model import Autoencoder
@@ -28,10 +27,7 @@ MODEL = {"filters_encoder": [8, 8, 16, 16], "filters_decoder": [16, 16, 8, 8], "
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
-    path = tmp_path_factory.mktemp("gpu") / "images.zarr"
-    ds = with_defaults({"dataset": {"n_images": 600, "image_size": 32, "chunk_images": 100}})["dataset"]
-    prepare_images(ds, str(path), threads=2, seed=0)
-    return str(path)
+    return image_store(tmp_path_factory, 600, 32, 100)
 
 
 def test_graph_replay_equals_the_eager_step():
@@ -59,7 +55,7 @@ def cuda_train(images, d: Path, model=None, **over):
     cfg = with_defaults({"model": {**MODEL, **(model or {})}, "train": train_cfg})
     return train(
         images,
-        str(d / "ae.pt"),
+        str(d / "model.pt"),
         str(d / "metrics.tsv"),
         str(d / "checkpoint.pt"),
         model_cfg=cfg["model"],
@@ -72,10 +68,10 @@ def cuda_train(images, d: Path, model=None, **over):
 def test_cuda_training_learns_and_resumes_from_its_checkpoint(images, tmp_path):
     first = cuda_train(images, tmp_path)
     assert first["metrics"][-1]["valid_mse"] < first["metrics"][0]["valid_mse"] * 1.5
-    (tmp_path / "ae.pt").unlink()
+    (tmp_path / "model.pt").unlink()
     again = cuda_train(images, tmp_path)  # every epoch is in the checkpoint: nothing to train
     assert again["metrics"] == first["metrics"]
-    saved = checkpoint.load(tmp_path / "ae.pt")
+    saved = checkpoint.load(tmp_path / "model.pt")
     for k, v in first["model"].items():
         torch.testing.assert_close(saved["model"][k].cpu(), v.cpu())
 
@@ -93,7 +89,7 @@ def test_cuda_vae_and_rae_learn_through_the_captured_step(images, tmp_path, kind
 def test_cuda_divergence_is_stopped_with_a_clear_error(images, tmp_path):
     with pytest.raises((InputError, RuntimeError), match="(?i)learning rate|loss became"):
         cuda_train(images, tmp_path, learning_rate=1e6)
-    assert not (tmp_path / "ae.pt").exists()
+    assert not (tmp_path / "model.pt").exists()
 
 
 def test_tiny_dag_runs_on_cuda(tmp_path):
@@ -103,4 +99,4 @@ def test_tiny_dag_runs_on_cuda(tmp_path):
     (work / "config" / "cuda.yaml").write_text(yaml.safe_dump(cfg))
     snakemake(work, config="config/cuda.yaml")
     assert planned(work, "config/cuda.yaml") == {}
-    assert (work / "results" / "tiny" / "ae" / "coverage.tsv").read_text().count("\n") > 2
+    assert (work / "results" / "tiny" / "ae" / "stats" / "coverage.tsv").read_text().count("\n") > 2

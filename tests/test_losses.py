@@ -2,16 +2,13 @@
 the RAE's decoder weight decay, and short CPU trainings of a VAE and an RAE (resumable bit for bit)."""
 
 import math
-import os
 from contextlib import nullcontext
 
 import pytest
 import torch
-from conftest import kill_once_checkpointed, with_defaults
+from conftest import image_store, with_defaults
 from torch import nn
 
-from aelatent.data.prepare import prepare_images
-from aelatent.nn import checkpoint
 from aelatent.nn.losses import (
     ae_objective,
     kl_divergence,
@@ -193,17 +190,14 @@ def test_ae_keeps_one_undecayed_group():
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "images.zarr"
-    ds = with_defaults({"dataset": {"n_images": 160, "image_size": 8, "chunk_images": 40}})["dataset"]
-    prepare_images(ds, str(path), threads=1, seed=0)
-    return str(path)
+    return image_store(tmp_path_factory, 160, 8, 40)
 
 
 def run_train(images, d, kind, epochs=4):
     train_cfg = with_defaults({"train": {"epochs": epochs, "batch_size": 8, "learning_rate": 5e-3}})
     return train(
         images,
-        str(d / "ae.pt"),
+        str(d / "model.pt"),
         str(d / "metrics.tsv"),
         str(d / "checkpoint.pt"),
         model_cfg={**TINY, **KINDS[kind]},
@@ -224,27 +218,6 @@ def test_training_writes_the_kinds_model_and_loss(images, tmp_path, kind):
     for m in res["metrics"]:
         # the objective sums over 8*8*3 = 192 pixels per image and adds a latent term
         assert m["train_loss"] > 192 * m["train_mse"] > 0
-    model = load_model(str(tmp_path / "ae.pt"))
+    model = load_model(str(tmp_path / "model.pt"))
     assert model.kind == kind and model.encoder[-1].out_features == (8 if kind == "vae" else 4)
     assert model.encode(torch.rand(2, 3, 8, 8)).shape == (2, 4)
-
-
-def test_killed_vae_training_resumes_to_the_same_weights(images, tmp_path):
-    ref, killed = tmp_path / "ref", tmp_path / "killed"
-    ref.mkdir()
-    killed.mkdir()
-    run_train(images, ref, "vae", epochs=8)
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from test_losses import run_train; from pathlib import Path;"
-        "run_train(sys.argv[2], Path(sys.argv[3]), 'vae', epochs=8)"
-    )
-    kill_once_checkpointed(code, [os.path.dirname(__file__), images, str(killed)], killed / "checkpoint.pt")
-    assert not (killed / "ae.pt").exists(), "killed too late to test resuming"
-    done_epochs = checkpoint.load(killed / "checkpoint.pt")["epoch"] + 1
-    assert 1 <= done_epochs < 8
-    run_train(images, killed, "vae", epochs=8)
-    a, b = checkpoint.load(ref / "ae.pt"), checkpoint.load(killed / "ae.pt")
-    for k in a["model"]:
-        assert torch.equal(a["model"][k], b["model"][k]), k
-    assert [m["train_loss"] for m in a["metrics"]] == [m["train_loss"] for m in b["metrics"]]

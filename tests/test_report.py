@@ -192,7 +192,7 @@ def test_report_summary_has_the_articles_counts_and_the_runs(work, report):
 def test_report_shows_every_table_as_html_rows(work, report):
     html = report.read_text()
     for name in ("threshold_counts", "pairs", "components", "coverage", "metrics", "structure"):
-        tsv = {"coverage": "coverage.tsv", "metrics": "model/metrics.tsv"}.get(name, f"stats/{name}.tsv")
+        tsv = {"metrics": "model/metrics.tsv"}.get(name, f"stats/{name}.tsv")
         page = embedded(html, f"{name}.html")
         n_rows = len(read_tsv(str(results(work) / tsv)))
         assert page.count("<tr><td") == min(n_rows, 300), name
@@ -251,8 +251,8 @@ def test_figures_formats_adds_a_pdf_to_every_figure_job_and_nothing_else(work):
     cfg.setdefault("figures", {})["formats"] = ["png", "pdf"]
     (work / "config" / "pdf.yaml").write_text(yaml.safe_dump(cfg))
     jobs = planned(work, "config/pdf.yaml")
-    assert {"plot_pair_grid", "plot_structure", "coverage", "decode_vectors", "plot_training"} <= set(jobs)
-    assert not {"train_autoencoder", "encode_shard", "correlations", "correlation_structure"} & set(jobs)
+    assert {"plot_pair_grid", "plot_structure", "plot_coverage", "decode_vectors", "plot_training"} <= set(jobs)
+    assert not {"coverage", "summarize", "train_model", "correlations", "correlation_structure"} & set(jobs)
     snakemake(work, "results/tiny/ae/figures/structure.pdf", config="config/pdf.yaml")
     assert (results(work) / "figures" / "structure.pdf").read_bytes().startswith(b"%PDF")
 

@@ -32,7 +32,6 @@ def test_defaults_fill_every_section():
         ({"figures": {"b_values": "4.0"}}, "b_values"),
         ({"stats": {"pair_threshold": 1.5}}, "pair_threshold"),
         ({"run": "a/b"}, "run"),
-        ({"model": {"kind": "gan"}}, "kind"),
         ({"models": {}}, "models"),
         ({"models": {"compare": {}}}, "compare"),
         ({"models": {"1st": {}}}, "1st"),

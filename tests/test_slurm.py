@@ -51,7 +51,7 @@ def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
     # every job went through SLURM: one sbatch log per job, and the controller knows the jobs
     logs = list((w / ".snakemake" / "slurm_logs").rglob("*.log"))
     rules_run = {p.parts[p.parts.index("slurm_logs") + 1] for p in logs}
-    assert {"rule_train_autoencoder", "rule_encode_shard", "rule_coverage"} <= rules_run
+    assert {"rule_train_model", "rule_encode_shard", "rule_coverage"} <= rules_run
     shown = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True).stdout
     completed = re.findall(r"JobState=COMPLETED", shown)
     assert len(completed) >= len(logs) > 30
@@ -61,20 +61,20 @@ def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
     za = zarr.open_array(str(local / "latents" / "z.zarr"), mode="r")[:]
     zb = zarr.open_array(str(remote / "latents" / "z.zarr"), mode="r")[:]
     assert np.array_equal(za, zb)
-    for table in ["stats/components.tsv", "stats/pairs.tsv", "stats/threshold_counts.tsv", "coverage.tsv"]:
+    for table in ["stats/components.tsv", "stats/pairs.tsv", "stats/threshold_counts.tsv", "stats/coverage.tsv"]:
         assert (local / table).read_text() == (remote / table).read_text(), table
     assert sorted(p.name for p in Path(remote / "figures").glob("*.png")) == sorted(
         p.name for p in Path(local / "figures").glob("*.png")
     )
 
     # a sweep's models train as SLURM jobs of their own, all submitted before any finished
-    sweep = [f"results/tiny/{m}/model/ae.pt" for m in ("vae", "rae")]
+    sweep = [f"results/tiny/{m}/model/model.pt" for m in ("vae", "rae")]
     snakemake(w, *FLAGS, *sweep, config="config/tiny_sweep.yaml")
     shown = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True).stdout
     trains = {}
     for line in shown.splitlines():
         job = dict(re.findall(r"(\w+)=(\S+)", line))
-        prefix, _, model = job.get("Comment", "").partition("rule_train_autoencoder_wildcards_")
+        prefix, _, model = job.get("Comment", "").partition("rule_train_model_wildcards_")
         if model and not prefix:
             trains[model] = job
     assert {"vae", "rae"} <= set(trains), shown

@@ -40,7 +40,7 @@ def test_adding_models_plans_only_their_chains_and_the_comparison(sweep):
     chains = {rule: models for rule, models in sweep.items() if rule not in COMPARISON}
     assert chains and all(models == {"vae", "rae"} for models in chains.values()), chains
     assert {rule: sweep[rule] for rule in COMPARISON} == COMPARISON
-    assert {"train_autoencoder", "encode_shard", "coverage", "summarize"} <= set(chains)
+    assert {"train_model", "encode_shard", "coverage", "summarize"} <= set(chains)
     assert "prepare_images" not in sweep and "plot_sample_grid" not in sweep
 
 
@@ -51,7 +51,7 @@ def test_a_finished_sweep_plans_nothing(work, sweep):
 def test_changing_one_models_beta_reruns_only_its_chain(work, sweep):
     plan = planned_models(work, sweep_with(work, "beta.yaml", vae={"kind": "vae", "beta": 2.0}))
     chains = {rule: models for rule, models in plan.items() if rule not in COMPARISON}
-    assert {"train_autoencoder", "encode_shard", "correlations", "decode_vectors"} <= set(chains)
+    assert {"train_model", "encode_shard", "correlations", "decode_vectors"} <= set(chains)
     assert all(models == {"vae"} for models in chains.values()), chains
     assert {rule: plan[rule] for rule in COMPARISON} == COMPARISON
 
@@ -71,7 +71,7 @@ def test_the_vae_studies_its_encoders_mean(work, sweep):
     from aelatent.nn.model import to_input
     from aelatent.nn.train import load_model
 
-    model = load_model(str(results(work, "vae") / "model" / "ae.pt"))
+    model = load_model(str(results(work, "vae") / "model" / "model.pt"))
     images = open_image_store(str(run_dir(work) / "data" / "images.zarr"))["images"][:64]
     with torch.inference_mode():
         mu, logvar = model.encode_stats(to_input(torch.from_numpy(images)))
@@ -99,7 +99,7 @@ def test_comparison_table_holds_each_models_own_numbers(work, sweep):
         p = lam[lam > 0] / lam.sum()
         assert row["effective_rank"] == pytest.approx(math.exp(-(p * np.log(p)).sum()), rel=1e-3)
         assert int((upper > 0.5).sum()) == counts[0.5]
-        cov = {c["generator"]: c for c in read_tsv(str(r / "coverage.tsv"))}
+        cov = {c["generator"]: c for c in read_tsv(str(r / "stats" / "coverage.tsv"))}
         for g, c in cov.items():
             assert row[f"inside_{g}"] == pytest.approx(c["inside_fraction"])
             assert row[f"nn_ratio_{g}"] == pytest.approx(c["nn_ratio"])

@@ -108,6 +108,6 @@ def test_coverage_condition_numbers_equal_numpy(run):
     r, cfg, z = run
     evals = np.linalg.eigvalsh(np.cov(z, rowvar=False))
     floor = cfg["vectors"]["eigen_floor"]
-    for row in read_tsv(r / "coverage.tsv"):
+    for row in read_tsv(r / "stats" / "coverage.tsv"):
         assert row["condition_raw"] == pytest.approx(evals[-1] / evals[0], rel=1e-3)
         assert row["condition"] == pytest.approx(min(evals[-1] / evals[0], 1 / floor), rel=1e-3)

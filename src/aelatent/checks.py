@@ -8,9 +8,8 @@ import math
 import jsonschema
 
 from .errors import InputError
-
-# The settings only one kind of model reads: another kind's params never carry them.
-KIND_KEYS = {"vae": ("beta",), "rae": ("latent_l2", "decoder_weight_decay")}
+from .kinds import KIND_SETTINGS, KINDS
+from .vectors.names import GENERATORS
 
 
 def model_settings(config: dict, model_schema: dict) -> dict[str, dict]:
@@ -23,7 +22,11 @@ def model_settings(config: dict, model_schema: dict) -> dict[str, dict]:
         for error in sorted(validator.iter_errors(merged), key=lambda e: list(e.path)):
             key = ".".join(["models", name, *map(str, error.path)])
             raise InputError(f"{key}: {error.message}")
-        other = {k for kind, keys in KIND_KEYS.items() if kind != merged["kind"] for k in keys}
+        if merged["kind"] not in KINDS:
+            raise InputError(
+                f"models.{name}.kind: {merged['kind']!r} is not a model kind; choose from {', '.join(KINDS)}"
+            )
+        other = set(KIND_SETTINGS) - set(KINDS[merged["kind"]].settings)
         settings[name] = {k: v for k, v in sorted(merged.items()) if k not in other}
     return settings
 
@@ -60,7 +63,30 @@ def check_batch_norm_batch(config: dict, models: dict) -> None:
         )
 
 
-CHECKS = [check_special_pair, check_learning_rate, check_batch_norm_batch]
+def check_generators(config: dict, models: dict) -> None:
+    """vectors.generators: names of the generators in ``vectors/names.py``."""
+    unknown = [g for g in config["vectors"]["generators"] if g not in GENERATORS]
+    if unknown:
+        raise InputError(
+            f"vectors.generators: {', '.join(map(repr, unknown))} is not a generator; "
+            f"choose from {', '.join(GENERATORS)}"
+        )
+
+
+def check_counts(config: dict, models: dict) -> None:
+    """stats.n_dominant at most every model's latent_dim; for synthetic faces (whose count is
+    known now) stats.sample_size at most the images drawn: never clipped without a word."""
+    name, dim = min(((n, m["latent_dim"]) for n, m in models.items()), key=lambda t: t[1])
+    k = config["stats"]["n_dominant"]
+    if k > dim:
+        raise InputError(f"stats.n_dominant={k} is above latent_dim={dim} of model {name}: at most {dim}")
+    ds, m = config["dataset"], config["stats"]["sample_size"]
+    n = ds.get("n_images") or 10_000  # what prepare_images draws
+    if ds["source"] == "synthetic" and m > n:
+        raise InputError(f"stats.sample_size={m} is above the {n} images of dataset.n_images: at most {n}")
+
+
+CHECKS = [check_special_pair, check_learning_rate, check_batch_norm_batch, check_generators, check_counts]
 
 
 def validate_config(config: dict, model_schema: dict) -> dict[str, dict]:

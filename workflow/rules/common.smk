@@ -25,7 +25,8 @@ from aelatent.checks import validate_config
 from aelatent.codehash import code_hash
 from aelatent.data.layout import source_fingerprint
 from aelatent.nn.geometry import check_geometry
-from aelatent.vectors.names import GENERATORS
+from aelatent.outputs import OUTPUTS, TABLES, applies, expected, page_path
+from aelatent.vectors.names import GENERATOR_SETTINGS, GENERATORS
 
 # Each model's settings (models.<name> over model), checked before any job runs.
 MODELS = validate_config(
@@ -59,6 +60,8 @@ def dataset_params():
     keys = ["source", "n_images", "image_size", "chunk_images", "min_images"]
     if DS["source"] != "celeba":
         keys += ["valid_fraction", "test_fraction"]
+    if DS["source"] == "synthetic":
+        keys += ["synthetic"]
     if DS["source"] != "synthetic":
         keys += ["crop", "on_corrupt"]
     params = {k: DS[k] for k in keys}
@@ -79,12 +82,7 @@ def source_content():
 
 def generator_params(wildcards):
     """Only the settings of this generator, so tuning one never redraws the others."""
-    own = {
-        "uniform": ["uniform_b"],
-        "gmm": ["gmm_components"],
-        "pca_ellipsoid": ["pca_sigma"],
-    }
-    keys = ["n", *own.get(wildcards.generator, [])]
+    keys = ["n", *GENERATOR_SETTINGS.get(wildcards.generator, ())]
     return {k: config["vectors"][k] for k in keys}
 
 
@@ -93,9 +91,9 @@ def model_params(wildcards):
     return MODELS[wildcards.model]
 
 
-def category(name):
+def category(name, per_model=True):
     """A report category; with several models each has its own set, named by the model."""
-    return f"{{model}} · {name}" if COMPARE else name
+    return f"{{model}} · {name}" if COMPARE and per_model else name
 
 
 def train_params():
@@ -114,113 +112,57 @@ def download_targets():
     return []
 
 
-def shard_markers(wildcards=None):
-    return expand(f"{M}/latents/shards/{{k}}.json", k=SHARDS, allow_missing=True)
+SYNTHETIC = DS["source"] == "synthetic"
 
 
-def figure(name, category, base=M, **report_args):
-    """A figure's outputs: the PNG the report shows, and the same figure in every other format
-    figures.formats asks for (the plotting code saves one file per path, by its suffix).
-    """
-    png = report(f"{base}/figures/{name}.png", category=category, **report_args)
-    other = [ext for ext in config["figures"]["formats"] if ext != "png"]
-    return [png] + [f"{base}/figures/{name}.{ext}" for ext in other]
+def path(name):
+    """The path of output ``name`` of the registry (aelatent.outputs), wildcards left in."""
+    return f"{R}/{OUTPUTS[name].path}"
 
 
-def table_sources():
-    """Each table the report shows as a page: name -> (TSV, category, caption file)."""
-    stats = [
-        "components",
-        "dominant_components",
-        "threshold_counts",
-        "pairs",
-        "special_points",
-        "structure",
-        "spectrum",
-        "gaussianity",
+def report_entry(o, file):
+    """``file`` as the report shows it: in its category, with its caption and labels."""
+    sub = {"subcategory": category(o.subcategory)} if o.subcategory else {}
+    return report(
+        file,
+        caption=f"../report/{o.caption}.rst",
+        category=category(o.category, o.per_model),
+        labels=o.labels,
+        **sub,
+    )
+
+
+def out(name):
+    """Output ``name`` as rules declare it: a figure as one file per figures.formats (the PNG
+    in the report), a page in the report, a zarr folder as a directory."""
+    o, file = OUTPUTS[name], path(name)
+    if o.kind == "figure":
+        formats = config["figures"]["formats"]
+        return [report_entry(o, f"{file}.png")] + [
+            f"{file}.{ext}" for ext in formats if ext != "png"
+        ]
+    if o.kind == "page":
+        return report_entry(o, file)
+    if o.kind == "store" and not file.endswith(".json"):
+        return directory(file)
+    return file
+
+
+def shown_tables():
+    """The tables of this run that get a page in the report."""
+    return [
+        t
+        for t in TABLES
+        if OUTPUTS[t].per_model
+        and applies(OUTPUTS[t], synthetic=SYNTHETIC, compare=COMPARE)
     ]
-    if config["dataset"]["source"] == "synthetic":
-        stats.append("factor_correlations")
-    groups = {
-        "2. Training": {"metrics": f"{M}/model/metrics.tsv"},
-        "3. Statistics": {t: f"{M}/stats/{t}.tsv" for t in stats},
-        "5. Statistical vectors": {
-            "radii": f"{M}/stats/radii.tsv",
-            "coverage": f"{M}/coverage.tsv",
-        },
-        "6. Origin and border": {"origin": f"{M}/stats/origin.tsv"},
-    }
-    caption = {"radii": "radii_table", "origin": "origin_table"}
-    return {
-        name: (tsv, category(cat), caption.get(name, name))
-        for cat, tables in groups.items()
-        for name, tsv in tables.items()
-    }
-
-
-TABLES = table_sources()
 
 
 def all_outputs():
-    """Every result of a run: each model's figures, tables and vectors the report shows, the
-    shared sample grid, and with several models their comparison."""
-    figs = [
-        "loss_curve",
-        "reconstructions",
-        "border_density",
-        "component_histograms",
-        "correlation_heatmap",
-        "threshold_counts",
-        "radii",
-        "coverage",
-        "origin",
-        "structure",
-    ]
-    figs += [f"pair_grid_b{b}" for b in config["figures"]["b_values"]]
-    figs += [f"uncorrelated_pairs_b{b}" for b in config["figures"]["b_values"]]
-    figs += [f"decoded_{g}" for g in config["vectors"]["generators"]]
-    tables = [
-        "components",
-        "dominant_components",
-        "threshold_counts",
-        "pairs",
-        "special_points",
-    ]
-    tables += ["radii", "origin"]
-    if config["dataset"]["source"] == "synthetic":
-        figs.append("factor_correlations")
-        tables.append("factor_correlations")
-    formats = config["figures"]["formats"]
-    per_model = (
-        [f"{M}/figures/{f}.{ext}" for f in figs for ext in formats]
-        + [f"{M}/stats/{t}.tsv" for t in tables]
-        + [f"{M}/coverage.tsv", f"{M}/report/summary.html"]
-        + table_pages()
-        # the markers vouch for every row of the latent store: a lost one must be redone, and
-        # verify_latents checks the rows against them
-        + shard_markers()
-        + [f"{M}/latents/verified.json"]
-    )
-    shared = [f"{R}/figures/sample_grid.{ext}" for ext in formats]
-    if COMPARE:
-        shared += compare_outputs()
-    return expand(per_model, model=list(MODELS)) + shared
+    """Every output of the registry that applies to this run, each table's page included."""
+    return [f"{R}/{p}" for p in expected(config, MODELS)]
 
 
-def per_model(path):
-    """``path`` for every model, in the order of config models."""
-    return expand(path, model=list(MODELS))
-
-
-def table_pages():
-    return [f"{M}/tables/{t}.html" for t in TABLES]
-
-
-def compare_outputs():
-    """The cross-model comparison: its table, page and figures."""
-    figs = ["threshold_shares", "coverage", "prior_faces"]
-    return [f"{R}/compare/models.tsv", f"{R}/compare/summary.html"] + [
-        f"{R}/compare/figures/{f}.{ext}"
-        for f in figs
-        for ext in config["figures"]["formats"]
-    ]
+def per_model(name):
+    """Output ``name`` for every model, in the order of config models."""
+    return expand(path(name), model=list(MODELS))

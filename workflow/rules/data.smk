@@ -22,7 +22,7 @@ rule prepare_images:
     input:
         download_targets(),
     output:
-        directory(f"{R}/data/images.zarr"),
+        out("images"),
     log:
         f"{R}/logs/prepare_images.log",
     benchmark:
@@ -43,14 +43,9 @@ rule prepare_images:
 
 rule plot_sample_grid:
     input:
-        f"{R}/data/images.zarr",
+        rules.prepare_images.output[0],
     output:
-        figure(
-            "sample_grid",
-            caption="../report/sample_grid.rst",
-            category="1. Data",
-            base=R,
-        ),
+        out("sample_grid"),
     log:
         f"{R}/logs/plot_sample_grid.log",
     conda:

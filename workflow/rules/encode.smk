@@ -1,9 +1,9 @@
 rule create_latent_store:
     input:
-        model=f"{M}/model/ae.pt",
-        images=f"{R}/data/images.zarr",
+        model=rules.train_model.output.model,
+        images=rules.prepare_images.output[0],
     output:
-        f"{M}/latents/z.zarr/zarr.json",
+        out("latents"),
     log:
         f"{M}/logs/create_latent_store.log",
     conda:
@@ -21,11 +21,11 @@ rule create_latent_store:
 
 rule encode_shard:
     input:
-        store=f"{M}/latents/z.zarr/zarr.json",
-        model=f"{M}/model/ae.pt",
-        images=f"{R}/data/images.zarr",
+        store=rules.create_latent_store.output[0],
+        model=rules.train_model.output.model,
+        images=rules.prepare_images.output[0],
     output:
-        f"{M}/latents/shards/{{k}}.json",
+        out("shard_marker"),
     log:
         f"{M}/logs/encode_shard/{{k}}.log",
     benchmark:
@@ -52,10 +52,10 @@ rule encode_shard:
 # stops here, naming the shard and the marker to delete. Consumers of z.zarr take verified.json.
 rule verify_latents:
     input:
-        store=f"{M}/latents/z.zarr/zarr.json",
-        markers=shard_markers(),
+        store=rules.create_latent_store.output[0],
+        markers=expand(rules.encode_shard.output[0], k=SHARDS, allow_missing=True),
     output:
-        f"{M}/latents/verified.json",
+        out("verified"),
     log:
         f"{M}/logs/verify_latents.log",
     conda:

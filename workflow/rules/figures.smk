@@ -1,26 +1,21 @@
+# Figures only: every job here reads tables and arrays and writes figures, so a figures.* setting
+# reruns these and nothing else.
 FIG = config["figures"]
-PAIRS = "4. Component pairs"
 # The reference values figures draw: editing its other numbers reruns no figure.
 REF = {
     k: config["reference"][k]
     for k in ["name", "dominant", "threshold_counts", "latent_dim", "sample_size"]
 }
+SAMPLE = rules.sample_latents.output[0]
 
 
 rule plot_pair_grid:
     input:
-        sample=f"{M}/stats/sample.npz",
-        pairs=f"{M}/stats/pairs.tsv",
-        verified=f"{M}/latents/verified.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
+        **LATENTS,
+        sample=SAMPLE,
+        pairs=rules.correlations.output.pairs,
     output:
-        figure(
-            "pair_grid_b{b}",
-            caption="../report/pair_grid.rst",
-            category=category(PAIRS),
-            subcategory=category("correlated pairs"),
-            labels={"figure": "correlated pairs", "b": "{b}"},
-        ),
+        out("pair_grid"),
     log:
         f"{M}/logs/plot_pair_grid/b{{b}}.log",
     conda:
@@ -42,19 +37,12 @@ rule plot_pair_grid:
 
 rule plot_uncorrelated_pairs:
     input:
-        sample=f"{M}/stats/sample.npz",
-        corr=f"{M}/stats/corr.npy",
-        components=f"{M}/stats/components.tsv",
-        verified=f"{M}/latents/verified.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
+        **LATENTS,
+        sample=SAMPLE,
+        corr=rules.correlations.output.corr,
+        components=rules.component_stats.output.table,
     output:
-        figure(
-            "uncorrelated_pairs_b{b}",
-            caption="../report/uncorrelated_pairs.rst",
-            category=category(PAIRS),
-            subcategory=category("non-correlated pairs"),
-            labels={"figure": "non-correlated pairs", "b": "{b}"},
-        ),
+        out("uncorrelated_pairs"),
     log:
         f"{M}/logs/plot_uncorrelated_pairs/b{{b}}.log",
     conda:
@@ -77,16 +65,10 @@ rule plot_uncorrelated_pairs:
 
 rule plot_border_density:
     input:
-        sample=f"{M}/stats/sample.npz",
-        pairs=f"{M}/stats/pairs.tsv",
+        sample=SAMPLE,
+        pairs=rules.correlations.output.pairs,
     output:
-        figure(
-            "border_density",
-            caption="../report/border_density.rst",
-            category=category(PAIRS),
-            subcategory=category("border density"),
-            labels={"figure": "border density", "b": "-"},
-        ),
+        out("border_density"),
     log:
         f"{M}/logs/plot_border_density.log",
     conda:
@@ -106,28 +88,16 @@ rule plot_border_density:
 
 rule plot_distributions:
     input:
-        hist=f"{M}/stats/histograms.npz",
-        components=f"{M}/stats/components.tsv",
-        corr=f"{M}/stats/corr.npy",
-        counts=f"{M}/stats/threshold_counts.tsv",
-        moments=f"{M}/stats/moments.npz",
-        sample=f"{M}/stats/sample.npz",
+        hist=rules.component_stats.output.hist,
+        components=rules.component_stats.output.table,
+        corr=rules.correlations.output.corr,
+        counts=rules.correlations.output.counts,
+        moments=rules.merge_moments.output[0],
+        sample=SAMPLE,
     output:
-        hist=figure(
-            "component_histograms",
-            caption="../report/component_histograms.rst",
-            category=category("3. Statistics"),
-        ),
-        heatmap=figure(
-            "correlation_heatmap",
-            caption="../report/correlation_heatmap.rst",
-            category=category("3. Statistics"),
-        ),
-        counts=figure(
-            "threshold_counts",
-            caption="../report/threshold_counts_figure.rst",
-            category=category("3. Statistics"),
-        ),
+        hist=out("component_histograms"),
+        heatmap=out("correlation_heatmap"),
+        counts=out("threshold_counts_figure"),
     log:
         f"{M}/logs/plot_distributions.log",
     conda:
@@ -146,17 +116,13 @@ rule plot_distributions:
 
 rule plot_structure:
     input:
-        structure=f"{M}/stats/structure.tsv",
-        spectrum=f"{M}/stats/spectrum.tsv",
-        gaussianity=f"{M}/stats/gaussianity.tsv",
-        corr=f"{M}/stats/corr.npy",
-        sample=f"{M}/stats/sample.npz",
+        structure=rules.correlation_structure.output.table,
+        spectrum=rules.correlation_structure.output.spectrum,
+        gaussianity=rules.correlation_structure.output.gaussianity,
+        corr=rules.correlations.output.corr,
+        sample=SAMPLE,
     output:
-        figure(
-            "structure",
-            caption="../report/structure_figure.rst",
-            category=category("3. Statistics"),
-        ),
+        out("structure_figure"),
     log:
         f"{M}/logs/plot_structure.log",
     conda:
@@ -173,46 +139,11 @@ rule plot_structure:
         "../../scripts/plot_structure.py"
 
 
-rule compare_radii:
-    input:
-        f"{M}/stats/sample.npz",
-    output:
-        table=report(
-            f"{M}/stats/radii.tsv",
-            caption="../report/radii_table.rst",
-            category=category("5. Statistical vectors"),
-        ),
-        figure=figure(
-            "radii",
-            caption="../report/radii.rst",
-            category=category("5. Statistical vectors"),
-        ),
-    log:
-        f"{M}/logs/compare_radii.log",
-    conda:
-        "../../envs/aelatent.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        b_sweep=FIG["b_sweep"],
-        seed=config["seed"],
-        dpi=FIG["dpi"],
-        code=code("compare_radii"),
-    script:
-        "../../scripts/compare_radii.py"
-
-
 rule plot_factor_correlations:
     input:
-        f"{M}/stats/factor_correlations.tsv",
+        rules.factor_correlations.output[0],
     output:
-        figure(
-            "factor_correlations",
-            caption="../report/factor_correlations_figure.rst",
-            category=category("3. Statistics"),
-        ),
+        out("factor_correlations_figure"),
     log:
         f"{M}/logs/plot_factor_correlations.log",
     conda:
@@ -226,3 +157,65 @@ rule plot_factor_correlations:
         code=code("plot_factor_correlations"),
     script:
         "../../scripts/plot_factor_correlations.py"
+
+
+rule plot_radii:
+    input:
+        table=rules.match_radii.output.table,
+        arrays=rules.match_radii.output.arrays,
+    output:
+        out("radii_figure"),
+    log:
+        f"{M}/logs/plot_radii.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        dpi=FIG["dpi"],
+        code=code("plot_radii"),
+    script:
+        "../../scripts/plot_radii.py"
+
+
+rule plot_coverage:
+    input:
+        rules.coverage.output[0],
+    output:
+        out("coverage_figure"),
+    log:
+        f"{M}/logs/plot_coverage.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        dpi=FIG["dpi"],
+        code=code("plot_coverage"),
+    script:
+        "../../scripts/plot_coverage.py"
+
+
+rule plot_origin:
+    input:
+        table=rules.origin_border.output.table,
+        arrays=rules.origin_border.output.arrays,
+    output:
+        out("origin_figure"),
+    log:
+        f"{M}/logs/plot_origin.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        dpi=FIG["dpi"],
+        code=code("plot_origin"),
+    script:
+        "../../scripts/plot_origin.py"

@@ -1,51 +1,21 @@
-# The numbers and pages a reader starts from: the correlation structure, the summary page, and
-# every table as a page the report can show (TABLES, from common.smk).
-
-
-rule correlation_structure:
-    input:
-        verified=f"{M}/latents/verified.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
-        moments=f"{M}/stats/moments.npz",
-        components=f"{M}/stats/components.tsv",
-        pairs=f"{M}/stats/pairs.tsv",
-    output:
-        table=f"{M}/stats/structure.tsv",
-        spectrum=f"{M}/stats/spectrum.tsv",
-        gaussianity=f"{M}/stats/gaussianity.tsv",
-    log:
-        f"{M}/logs/correlation_structure.log",
-    conda:
-        "../../envs/aelatent.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=20,
-    params:
-        code=code("correlation_structure"),
-    script:
-        "../../scripts/correlation_structure.py"
+# The pages a reader starts from: the summary, and every table as a page (the registry's tables).
 
 
 rule summarize:
     input:
-        structure=f"{M}/stats/structure.tsv",
-        counts=f"{M}/stats/threshold_counts.tsv",
-        pairs=f"{M}/stats/pairs.tsv",
-        dominant=f"{M}/stats/dominant_components.tsv",
-        special=f"{M}/stats/special_points.tsv",
-        radii=f"{M}/stats/radii.tsv",
-        origin=f"{M}/stats/origin.tsv",
-        coverage=f"{M}/coverage.tsv",
-        metrics=f"{M}/model/metrics.tsv",
-        sample=f"{M}/stats/sample.npz",
+        structure=rules.correlation_structure.output.table,
+        counts=rules.correlations.output.counts,
+        pairs=rules.correlations.output.pairs,
+        dominant=rules.component_stats.output.dominant,
+        special=rules.special_points.output[0],
+        radii=rules.match_radii.output.table,
+        origin=rules.origin_border.output.table,
+        coverage=rules.coverage.output[0],
+        metrics=rules.train_model.output.metrics,
+        sample=rules.sample_latents.output[0],
     output:
-        html=report(
-            f"{M}/report/summary.html",
-            caption="../report/summary.rst",
-            category=category("0. Summary"),
-        ),
-        table=f"{M}/report/summary.tsv",
+        html=out("summary"),
+        table=out("summary_table"),
     log:
         f"{M}/logs/summarize.log",
     conda:
@@ -66,16 +36,9 @@ rule summarize:
 
 rule render_tables:
     input:
-        **{name: tsv for name, (tsv, _, _) in TABLES.items()},
+        **{t: path(t) for t in shown_tables()},
     output:
-        **{
-            name: report(
-                f"{M}/tables/{name}.html",
-                caption=f"../report/{caption}.rst",
-                category=category,
-            )
-            for name, (_, category, caption) in TABLES.items()
-        },
+        **{t: report_entry(OUTPUTS[t], f"{R}/{page_path(t)}") for t in shown_tables()},
     log:
         f"{M}/logs/render_tables.log",
     conda:

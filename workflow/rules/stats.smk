@@ -1,9 +1,17 @@
+# Every reader of z.zarr takes verified.json: its rows were checked against the shard markers.
+LATENTS = {
+    "verified": rules.verify_latents.output[0],
+    "store": rules.create_latent_store.output[0],
+}
+ST = config["stats"]
+
+
 rule moments_shard:
     input:
-        marker=f"{M}/latents/shards/{{k}}.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
+        marker=rules.encode_shard.output[0],
+        store=rules.create_latent_store.output[0],
     output:
-        f"{M}/stats/moments/{{k}}.npz",
+        out("shard_moments"),
     log:
         f"{M}/logs/moments_shard/{{k}}.log",
     wildcard_constraints:
@@ -23,9 +31,9 @@ rule moments_shard:
 
 rule merge_moments:
     input:
-        expand(f"{M}/stats/moments/{{k}}.npz", k=SHARDS, allow_missing=True),
+        expand(rules.moments_shard.output[0], k=SHARDS, allow_missing=True),
     output:
-        f"{M}/stats/moments.npz",
+        out("moments"),
     log:
         f"{M}/logs/merge_moments.log",
     conda:
@@ -42,10 +50,9 @@ rule merge_moments:
 
 rule sample_latents:
     input:
-        verified=f"{M}/latents/verified.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
+        **LATENTS,
     output:
-        f"{M}/stats/sample.npz",
+        out("sample"),
     log:
         f"{M}/logs/sample_latents.log",
     conda:
@@ -55,7 +62,7 @@ rule sample_latents:
         mem_mb=2000,
         runtime=10,
     params:
-        m=config["stats"]["sample_size"],
+        m=ST["sample_size"],
         seed=config["seed"],
         code=code("sample_latents"),
     script:
@@ -64,21 +71,12 @@ rule sample_latents:
 
 rule component_stats:
     input:
-        verified=f"{M}/latents/verified.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
-        moments=f"{M}/stats/moments.npz",
+        **LATENTS,
+        moments=rules.merge_moments.output[0],
     output:
-        table=report(
-            f"{M}/stats/components.tsv",
-            caption="../report/components.rst",
-            category=category("3. Statistics"),
-        ),
-        dominant=report(
-            f"{M}/stats/dominant_components.tsv",
-            caption="../report/dominant_components.rst",
-            category=category("3. Statistics"),
-        ),
-        hist=f"{M}/stats/histograms.npz",
+        table=out("components"),
+        dominant=out("dominant_components"),
+        hist=out("histograms"),
     log:
         f"{M}/logs/component_stats.log",
     benchmark:
@@ -90,8 +88,8 @@ rule component_stats:
         mem_mb=2000,
         runtime=20,
     params:
-        bin_width=config["stats"]["hist_bin_width"],
-        n_dominant=config["stats"]["n_dominant"],
+        bin_width=ST["hist_bin_width"],
+        n_dominant=ST["n_dominant"],
         code=code("component_stats"),
     script:
         "../../scripts/component_stats.py"
@@ -99,22 +97,13 @@ rule component_stats:
 
 rule correlations:
     input:
-        verified=f"{M}/latents/verified.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
-        moments=f"{M}/stats/moments.npz",
-        sample=f"{M}/stats/sample.npz",
+        **LATENTS,
+        moments=rules.merge_moments.output[0],
+        sample=rules.sample_latents.output[0],
     output:
-        counts=report(
-            f"{M}/stats/threshold_counts.tsv",
-            caption="../report/threshold_counts.rst",
-            category=category("3. Statistics"),
-        ),
-        pairs=report(
-            f"{M}/stats/pairs.tsv",
-            caption="../report/pairs.rst",
-            category=category("3. Statistics"),
-        ),
-        corr=f"{M}/stats/corr.npy",
+        counts=out("threshold_counts"),
+        pairs=out("pairs"),
+        corr=out("corr"),
     log:
         f"{M}/logs/correlations.log",
     benchmark:
@@ -126,9 +115,9 @@ rule correlations:
         mem_mb=2000,
         runtime=30,
     params:
-        thresholds=config["stats"]["thresholds"],
-        pair_threshold=config["stats"]["pair_threshold"],
-        subsets=config["stats"]["subsets"],
+        thresholds=ST["thresholds"],
+        pair_threshold=ST["pair_threshold"],
+        subsets=ST["subsets"],
         seed=config["seed"],
         code=code("correlations"),
     script:
@@ -137,17 +126,12 @@ rule correlations:
 
 rule special_points:
     input:
-        verified=f"{M}/latents/verified.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
-        moments=f"{M}/stats/moments.npz",
-        sample=f"{M}/stats/sample.npz",
-        pairs=f"{M}/stats/pairs.tsv",
+        **LATENTS,
+        moments=rules.merge_moments.output[0],
+        sample=rules.sample_latents.output[0],
+        pairs=rules.correlations.output.pairs,
     output:
-        report(
-            f"{M}/stats/special_points.tsv",
-            caption="../report/special_points.rst",
-            category=category("3. Statistics"),
-        ),
+        out("special_points"),
     log:
         f"{M}/logs/special_points.log",
     conda:
@@ -157,14 +141,12 @@ rule special_points:
         mem_mb=2000,
         runtime=20,
     params:
-        threshold_sd=config["stats"]["special_threshold_sd"],
+        threshold_sd=ST["special_threshold_sd"],
         # the absolute limit counts only when no limit in std units is set
         threshold=(
-            config["stats"]["special_threshold"]
-            if config["stats"]["special_threshold_sd"] is None
-            else None
+            ST["special_threshold"] if ST["special_threshold_sd"] is None else None
         ),
-        pair=config["stats"]["special_pair"],
+        pair=ST["special_pair"],
         code=code("special_points"),
     script:
         "../../scripts/special_points.py"
@@ -172,15 +154,10 @@ rule special_points:
 
 rule factor_correlations:
     input:
-        verified=f"{M}/latents/verified.json",
-        store=f"{M}/latents/z.zarr/zarr.json",
-        images=f"{R}/data/images.zarr",
+        **LATENTS,
+        images=rules.prepare_images.output[0],
     output:
-        report(
-            f"{M}/stats/factor_correlations.tsv",
-            caption="../report/factor_correlations.rst",
-            category=category("3. Statistics"),
-        ),
+        out("factor_correlations"),
     log:
         f"{M}/logs/factor_correlations.log",
     conda:
@@ -193,3 +170,28 @@ rule factor_correlations:
         code=code("factor_correlations"),
     script:
         "../../scripts/factor_correlations.py"
+
+
+# Comparisons that do not depend on how components are numbered.
+rule correlation_structure:
+    input:
+        **LATENTS,
+        moments=rules.merge_moments.output[0],
+        components=rules.component_stats.output.table,
+        pairs=rules.correlations.output.pairs,
+    output:
+        table=out("structure"),
+        spectrum=out("spectrum"),
+        gaussianity=out("gaussianity"),
+    log:
+        f"{M}/logs/correlation_structure.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        code=code("correlation_structure"),
+    script:
+        "../../scripts/correlation_structure.py"

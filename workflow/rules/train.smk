@@ -1,13 +1,13 @@
-rule train_autoencoder:
+rule train_model:
     input:
-        f"{R}/data/images.zarr",
+        rules.prepare_images.output[0],
     output:
-        model=f"{M}/model/ae.pt",
-        metrics=f"{M}/model/metrics.tsv",
+        model=out("model"),
+        metrics=out("metrics"),
     log:
-        f"{M}/logs/train_autoencoder.log",
+        f"{M}/logs/train_model.log",
     benchmark:
-        f"{M}/benchmarks/train_autoencoder.tsv"
+        f"{M}/benchmarks/train_model.tsv"
     conda:
         "../../envs/aelatent.yaml"
     threads: config["train"]["threads"]
@@ -21,27 +21,19 @@ rule train_autoencoder:
         seed=config["seed"],
         device=config["device"],
         checkpoint=f"{M}/model/checkpoint.pt",
-        code=code("train_autoencoder"),
+        code=code("train_model"),
     script:
-        "../../scripts/train_autoencoder.py"
+        "../../scripts/train_model.py"
 
 
 rule plot_training:
     input:
-        model=f"{M}/model/ae.pt",
-        metrics=f"{M}/model/metrics.tsv",
-        images=f"{R}/data/images.zarr",
+        model=rules.train_model.output.model,
+        metrics=rules.train_model.output.metrics,
+        images=rules.prepare_images.output[0],
     output:
-        loss=figure(
-            "loss_curve",
-            caption="../report/loss_curve.rst",
-            category=category("2. Training"),
-        ),
-        recon=figure(
-            "reconstructions",
-            caption="../report/reconstructions.rst",
-            category=category("2. Training"),
-        ),
+        loss=out("loss_curve"),
+        recon=out("reconstructions"),
     log:
         f"{M}/logs/plot_training.log",
     conda:

@@ -1,11 +1,17 @@
+# Statistical vectors and where they, the real lengths and the origin sit against the real cloud:
+# tables only (their figures are in figures.smk), plus the decoded faces of each generator.
 VEC = config["vectors"]
+CLOUD = {
+    "moments": rules.merge_moments.output[0],
+    "sample": rules.sample_latents.output[0],
+}
 
 
 rule generate_vectors:
     input:
-        f"{M}/stats/sample.npz",
+        rules.sample_latents.output[0],
     output:
-        f"{M}/vectors/{{generator}}.npy",
+        out("vectors"),
     log:
         f"{M}/logs/generate_vectors/{{generator}}.log",
     wildcard_constraints:
@@ -27,15 +33,10 @@ rule generate_vectors:
 
 rule decode_vectors:
     input:
-        model=f"{M}/model/ae.pt",
-        vectors=f"{M}/vectors/{{generator}}.npy",
+        model=rules.train_model.output.model,
+        vectors=rules.generate_vectors.output[0],
     output:
-        figure(
-            "decoded_{generator}",
-            caption="../report/decoded.rst",
-            category=category("5. Statistical vectors"),
-            labels={"generator": "{generator}"},
-        ),
+        out("decoded"),
     log:
         f"{M}/logs/decode_vectors/{{generator}}.log",
     conda:
@@ -52,24 +53,38 @@ rule decode_vectors:
         "../../scripts/decode_vectors.py"
 
 
+rule match_radii:
+    input:
+        rules.sample_latents.output[0],
+    output:
+        table=out("radii"),
+        arrays=out("radii_arrays"),
+    log:
+        f"{M}/logs/match_radii.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        b_sweep=VEC["b_sweep"],
+        seed=config["seed"],
+        code=code("match_radii"),
+    script:
+        "../../scripts/match_radii.py"
+
+
 rule coverage:
     input:
-        moments=f"{M}/stats/moments.npz",
-        sample=f"{M}/stats/sample.npz",
+        **CLOUD,
         vectors=expand(
-            f"{M}/vectors/{{g}}.npy", g=VEC["generators"], allow_missing=True
+            rules.generate_vectors.output[0],
+            generator=VEC["generators"],
+            allow_missing=True,
         ),
     output:
-        table=report(
-            f"{M}/coverage.tsv",
-            caption="../report/coverage.rst",
-            category=category("5. Statistical vectors"),
-        ),
-        figure=figure(
-            "coverage",
-            caption="../report/coverage_figure.rst",
-            category=category("5. Statistical vectors"),
-        ),
+        out("coverage"),
     log:
         f"{M}/logs/coverage.log",
     conda:
@@ -82,7 +97,6 @@ rule coverage:
         names=VEC["generators"],
         seed=config["seed"],
         eigen_floor=VEC["eigen_floor"],
-        dpi=config["figures"]["dpi"],
         code=code("coverage"),
     script:
         "../../scripts/coverage.py"
@@ -90,19 +104,10 @@ rule coverage:
 
 rule origin_border:
     input:
-        moments=f"{M}/stats/moments.npz",
-        sample=f"{M}/stats/sample.npz",
+        **CLOUD,
     output:
-        table=report(
-            f"{M}/stats/origin.tsv",
-            caption="../report/origin_table.rst",
-            category=category("6. Origin and border"),
-        ),
-        figure=figure(
-            "origin",
-            caption="../report/origin.rst",
-            category=category("6. Origin and border"),
-        ),
+        table=out("origin"),
+        arrays=out("origin_arrays"),
     log:
         f"{M}/logs/origin_border.log",
     conda:
@@ -114,7 +119,6 @@ rule origin_border:
     params:
         seed=config["seed"],
         eigen_floor=VEC["eigen_floor"],
-        dpi=config["figures"]["dpi"],
         code=code("origin_border"),
     script:
         "../../scripts/origin_border.py"

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..io.latents import open_latents
 from ..io.sample import load_sample
+from ..io.seeds import rng
 from ..io.tables import read_tsv
 from ..plots.pairs import plot_pair_grid
 from ..vectors.uniform import uniform
@@ -44,7 +45,7 @@ def overlays(latents_path: str, dim: int, *, b: float, num_stat: int, special_in
     """
     idx, special = special_vector(latents_path, special_index)
     return {
-        "stat": uniform(num_stat, dim, b, np.random.default_rng([seed, int(b * 1000)])),
+        "stat": uniform(num_stat, dim, b, rng(seed, f"pair_grid:uniform:{b:g}")),
         "stat_label": f"{num_stat} uniform vectors in [-{b:g}, {b:g}]",
         "special": special,
         "special_label": f"image {idx}",

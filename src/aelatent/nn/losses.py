@@ -13,6 +13,8 @@ from functools import partial
 import torch
 from torch import nn
 
+from ..kinds import kind_of
+
 Objective = Callable[[nn.Module, torch.Tensor, Callable], tuple[torch.Tensor, torch.Tensor]]
 
 
@@ -68,10 +70,6 @@ def rae_objective(
 
 
 def objective_for(model_cfg: dict) -> Objective:
-    """The objective of the config's kind; it reads only that kind's keys (the others are absent)."""
-    kind = model_cfg.get("kind", "ae")
-    if kind == "vae":
-        return partial(vae_objective, beta=model_cfg["beta"])
-    if kind == "rae":
-        return partial(rae_objective, latent_l2=model_cfg["latent_l2"])
-    return ae_objective
+    """The objective of the config's kind (``kinds.py`` names it), given that kind's own settings."""
+    kind = kind_of(model_cfg)
+    return partial(globals()[kind.objective], **{k: model_cfg[k] for k in kind.objective_settings})

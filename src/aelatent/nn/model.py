@@ -1,8 +1,8 @@
 """The article's convolutional autoencoder, with its geometry taken from the config.
 
-One architecture serves every model kind (``model.kind``): the plain autoencoder ``ae``, the
-regularised ``rae`` (the same network, trained with other terms) and the ``vae``, whose encoder
-outputs a mean and a log-variance per latent dimension.
+One architecture serves every model kind (``model.kind``, ``kinds.py``): a kind sets only the
+encoder's output width (a stochastic kind outputs a mean and a log-variance per latent
+dimension) and the objective it is trained with.
 """
 
 from __future__ import annotations
@@ -10,19 +10,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..kinds import kind_of
 from .geometry import check_geometry
 
 _ACTIVATIONS = {"leaky_relu": lambda: nn.LeakyReLU(0.2), "relu": nn.ReLU, "elu": nn.ELU}
 
 
 class Autoencoder(nn.Module):
-    """Encoder: convs -> flatten -> linear to ``latent_dim`` (twice that for a VAE: mean and
-    log-variance); decoder mirrors it, sigmoid output. A config without ``kind`` is an ``ae``
-    (checkpoints written before there were kinds), whose modules and names are unchanged."""
+    """Encoder: convs -> flatten -> linear to the kind's ``head`` times ``latent_dim`` (a VAE's
+    mean and log-variance); decoder mirrors it, sigmoid output."""
 
     def __init__(self, model: dict, image_size: int):
         super().__init__()
-        self.kind = model.get("kind", "ae")
+        self.kind = kind_of(model)
         inner = check_geometry(model, image_size)
         act = _ACTIVATIONS[model["activation"]]
         batchnorm = model["normalization"] == "batch"
@@ -38,7 +38,7 @@ class Autoencoder(nn.Module):
         self.encoder = nn.Sequential(
             *layers,
             nn.Flatten(),
-            nn.Linear(cin * inner * inner, model["latent_dim"] * (2 if self.kind == "vae" else 1)),
+            nn.Linear(cin * inner * inner, model["latent_dim"] * self.kind.head),
         )
         self.unflatten_shape = (dec[0], inner, inner)
         layers = [
@@ -58,7 +58,7 @@ class Autoencoder(nn.Module):
     def encode_stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """A VAE's posterior mean and log-variance; for the deterministic kinds (z, None)."""
         h = self.encoder(x)
-        if self.kind == "vae":
+        if self.kind.stochastic:
             mu, logvar = h.chunk(2, dim=1)
             return mu, logvar
         return h, None

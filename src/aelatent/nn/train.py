@@ -1,9 +1,9 @@
 """Train the autoencoder from ``images.zarr``, resumably and (on CPU) deterministically.
 
-Determinism across a kill and resume comes from seeding each epoch's shuffle with
-``seed + epoch``, and the global generator (a VAE's noise) with a draw from that shuffle's
+Determinism across a kill and resume comes from seeding each epoch's shuffle with its own stream
+(``train:epoch:<epoch>``), and the global generator (a VAE's noise) with a draw from that shuffle's
 generator, and from checkpointing model and optimizer state after every epoch. A model that
-learned nothing usable is refused before ``ae.pt`` is written, so no statistic is computed from it.
+learned nothing usable is refused before ``model.pt`` is written, so no statistic is computed from it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tqdm import tqdm
 from ..codehash import module_hash
 from ..errors import InputError
 from ..io.images import open_image_store
+from ..io.seeds import seed_int
 from ..io.tables import write_tsv
 from . import checkpoint
 from .losses import objective_for
@@ -112,14 +113,14 @@ def check_quality(q: dict, which: str, train_cfg: dict) -> None:
         raise TrainingFailed(
             f"the trained model encodes the {which} images to latent values up to "
             f"{q['max_abs_latent']:.3g} (limit {MAX_LATENT:.0e}): training ran away, most likely "
-            f"because the learning rate is too high ({settings}); ae.pt was not written"
+            f"because the learning rate is too high ({settings}); model.pt was not written"
         )
     if not q["mse"] <= (1 - MIN_GAIN) * q["mean_image_mse"]:
         raise TrainingFailed(
             f"the trained model learned nothing usable: its {which} MSE {q['mse']:.4g} is not "
             f"{MIN_GAIN:.0%} below {q['mean_image_mse']:.4g}, the MSE of predicting the mean "
             f"training image for every image; the learning rate is too high or too low, or there "
-            f"are too few epochs ({settings}); ae.pt was not written"
+            f"are too few epochs ({settings}); model.pt was not written"
         )
 
 
@@ -145,7 +146,7 @@ def train(
     device: str = "auto",
     threads: int = 1,
 ) -> dict:
-    """Train; write ``ae.pt`` and ``metrics.tsv``; resume from ``checkpoint_path`` if it matches."""
+    """Train; write ``model.pt`` and ``metrics.tsv``; resume from ``checkpoint_path`` if it matches."""
     dev = pick_device(device)
     torch.set_num_threads(max(threads, 1))
     if dev.type == "cpu":
@@ -155,10 +156,10 @@ def train(
     images_sha = store.attrs["content_sha256"]
     key = run_key(model_cfg, train_cfg, size, images_sha, seed)
 
-    torch.manual_seed(seed)
+    torch.manual_seed(seed_int(seed, "train:init"))
     model = Autoencoder(model_cfg, size).to(dev, memory_format=torch.channels_last)
     kind = model.kind
-    decay = model_cfg["decoder_weight_decay"] if kind == "rae" else 0.0
+    decay = model_cfg[kind.decoder_decay] if kind.decoder_decay else 0.0
     opt = make_optimizer(model, train_cfg["learning_rate"], dev, decay)
     metrics: list[dict] = []
     start_epoch = 0
@@ -199,7 +200,7 @@ def train(
     sync_every = 1 if dev.type == "cpu" else 50
     for epoch in range(start_epoch, train_cfg["epochs"]):
         model.train()
-        gen = torch.Generator().manual_seed(seed + epoch)
+        gen = torch.Generator().manual_seed(seed_int(seed, f"train:epoch:{epoch}"))
         order = torch.randperm(len(train_imgs), generator=gen).to(dev)
         torch.manual_seed(int(torch.randint(2**62, (), generator=gen)))  # a stream apart from gen's
         t0, seen = time.perf_counter(), 0
@@ -241,7 +242,7 @@ def train(
             "images_per_s": rate,
             "warmup_s": t_warm - t0,
         }
-        if kind != "ae":  # an AE's objective is its train_mse
+        if kind.loss:  # otherwise the objective is train_mse
             row["train_loss"] = loss
         metrics.append(row)
         msg = "epoch %d: train loss %.5g mse %.5f, valid mse %.5f, %.0f images/s"
@@ -281,7 +282,7 @@ def train(
 
 
 def load_model(path: str, device: str | torch.device = "cpu") -> Autoencoder:
-    """Rebuild the trained autoencoder, of the kind in its ``model_config``, from ``ae.pt``
+    """Rebuild the trained autoencoder, of the kind in its ``model_config``, from ``model.pt``
     (weights only), in eval mode."""
     state = checkpoint.load(path, device, keys=("model", "model_config", "image_size"))
     model = Autoencoder(state["model_config"], int(state["image_size"]))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..io.atomic import write_text_atomic
 from ..io.tables import read_tsv
+from ..kinds import KINDS
 from .html import download_link, esc, page, table
 
 MAX_ROWS = 300  # more rows than anyone reads in a frame; the TSV link has them all
@@ -52,10 +53,9 @@ COLUMNS = {
     "epoch": "training epoch",
     "train_mse": "mean squared pixel error on the training images",
     "valid_mse": "mean squared pixel error on the validation images",
-    "train_loss": (
-        "the model's training objective per image (VAE: summed squared error + beta KL; RAE: "
-        "summed squared error + latent_l2 |z|^2/2); VAE and RAE only"
-    ),
+    "train_loss": "the model's training objective per image ("
+    + "; ".join(f"{k.name}: {k.loss}" for k in KINDS.values() if k.loss)
+    + "); only kinds whose objective is not train_mse",
     "images_per_s": "training speed",
     "skew": "skewness over all N vectors (0 for a Gaussian)",
     "excess_kurtosis": "kurtosis minus 3 over all N vectors (0 for a Gaussian)",

@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from ..io.atomic import atomic_path
 from ..io.latents import open_latents
 from ..io.sample import load_sample
+from ..io.seeds import rng as seeded
 from ..io.stream import iter_chunks
 from ..io.tables import write_tsv
 from .moments import Moments
@@ -36,7 +37,7 @@ def count_pairs(corr: np.ndarray, thresholds) -> list[int]:
 
 def draw_subsets(n: int, m: int, count: int, seed: int) -> np.ndarray:
     """``count`` subsets of min(m, n) row indices, each without replacement, rows sorted."""
-    rng = np.random.default_rng([seed, 1])  # independent of the article's M-sample (seed alone)
+    rng = seeded(seed, "subsets")
     return np.stack([np.sort(rng.choice(n, size=min(m, n), replace=False)) for _ in range(count)])
 
 

@@ -6,13 +6,14 @@ import numpy as np
 
 from ..io.latents import open_latents
 from ..io.sample import save_sample
+from ..io.seeds import rng
 
 
 def sample_rows(latents_path: str, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """M rows drawn without replacement (the article's np.random.choice), sorted by index."""
     z = open_latents(latents_path)
     n = z.shape[0]
-    idx = np.sort(np.random.default_rng(seed).choice(n, size=min(m, n), replace=False))
+    idx = np.sort(rng(seed, "sample").choice(n, size=min(m, n), replace=False))
     return idx, z.get_orthogonal_selection((idx, slice(None)))
 
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from ..io.seeds import rng
 from ..stats.moments import Moments
 
 
 def split_sample(sample: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(fit, ref): a seeded half of the real sample to fit generators on, and the other half."""
-    order = np.random.default_rng([seed, 2]).permutation(len(sample))
+    order = rng(seed, "split").permutation(len(sample))
     half = len(sample) // 2
     return sample[np.sort(order[:half])], sample[np.sort(order[half:])]
 

@@ -7,7 +7,6 @@ from scipy.stats import ks_2samp
 
 from ..io.sample import load_sample
 from ..io.tables import write_tsv
-from ..plots.coverage import plot_coverage
 from ..stats.moments import Moments
 from .cloud import RealCloud, mahalanobis
 
@@ -38,11 +37,8 @@ def coverage_row(name: str, vecs: np.ndarray, cloud: RealCloud) -> dict:
     }
 
 
-def write_coverage(
-    moments_path, sample_path, vector_paths, names, out_table, out_figure, *, seed, eigen_floor, dpi
-):
+def write_coverage(moments_path, sample_path, vector_paths, names, out_table, *, seed, eigen_floor):
     _, sample = load_sample(sample_path)
     cloud = RealCloud.build(Moments.load(moments_path), sample, seed=seed, floor=eigen_floor)
     rows = [coverage_row(n, np.load(p), cloud) for n, p in zip(names, vector_paths, strict=True)]
     write_tsv(rows, out_table)
-    plot_coverage(rows, out_figure, dpi)

@@ -11,6 +11,8 @@ from sklearn.mixture import GaussianMixture
 
 from ..io.atomic import atomic_path
 from ..io.sample import load_sample
+from ..io.seeds import rng as seeded
+from ..io.seeds import seed_int
 from ..stats.moments import Moments
 from .cloud import split_sample, sqrt_cov
 from .names import GENERATORS
@@ -19,7 +21,7 @@ from .uniform import uniform
 
 def generate(name: str, n: int, fit: np.ndarray, cfg: dict, seed: int) -> np.ndarray:
     """``n`` vectors from generator ``name``, fitted on the real rows ``fit``."""
-    rng = np.random.default_rng([seed, GENERATORS.index(name)])
+    rng = seeded(seed, f"generator:{name}")
     dim = fit.shape[1]
     if name == "uniform":
         return uniform(n, dim, cfg["uniform_b"], rng)
@@ -32,7 +34,10 @@ def generate(name: str, n: int, fit: np.ndarray, cfg: dict, seed: int) -> np.nda
         return m.mean + rng.standard_normal((n, dim)) @ sqrt_cov(m.cov()).T
     if name == "gmm":
         gmm = GaussianMixture(
-            cfg["gmm_components"], covariance_type="full", random_state=seed, reg_covar=1e-5
+            cfg["gmm_components"],
+            covariance_type="full",
+            random_state=seed_int(seed, "generator:gmm:fit") % 2**32,
+            reg_covar=1e-5,
         )
         x, _ = gmm.fit(fit).sample(n)
         return x[rng.permutation(n)]

@@ -1,5 +1,6 @@
-"""The generators of statistical vectors: their names (the order fixes each one's seed stream),
-what each draws, and whether it draws every component independently. Torch- and
+"""The generators of statistical vectors: their names (each draws from its own seeded stream,
+``generator:<name>``), what each draws, the ``vectors`` settings each reads, and whether it draws
+every component independently. Torch- and
 sklearn-free, so figures and report pages describe generators without importing them."""
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ GENERATOR_KINDS = {
     "standard_normal": ("prior", "N(0, I), the prior a VAE samples from"),
 }
 
+# name -> the vectors.* settings only this generator reads (all read vectors.n)
+GENERATOR_SETTINGS = {
+    "uniform": ("uniform_b",),
+    "gmm": ("gmm_components",),
+    "pca_ellipsoid": ("pca_sigma",),
+}
+
 
 def of_kind(kind: str) -> tuple[str, ...]:
-    """The generators of one kind, in seed order."""
+    """The generators of one kind, in the order of ``GENERATORS``."""
     return tuple(g for g in GENERATORS if GENERATOR_KINDS[g][0] == kind)

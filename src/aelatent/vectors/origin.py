@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..io.atomic import atomic_path
 from ..io.sample import load_sample
 from ..io.tables import write_tsv
-from ..plots.origin import plot_origin
 from ..stats.moments import Moments
 from .cloud import RealCloud, mahalanobis
 
@@ -37,9 +37,11 @@ def zero_positions(sample: np.ndarray) -> np.ndarray:
     return (0.0 - lo) / np.where(hi > lo, hi - lo, np.nan)
 
 
-def write_origin(moments_path, sample_path, out_table, out_figure, *, seed, eigen_floor, dpi):
+def write_origin(moments_path, sample_path, out_table, out_arrays, *, seed, eigen_floor):
+    """The origin's table, and for its figure the held-out real vectors' Mahalanobis distances
+    (``d_real``) and where 0 sits in each component's range (``positions``)."""
     _, sample = load_sample(sample_path)
     cloud = RealCloud.build(Moments.load(moments_path), sample, seed=seed, floor=eigen_floor)
-    info = origin_border(cloud)
-    write_tsv([info], out_table)
-    plot_origin(cloud.d_real, info, zero_positions(sample), out_figure, dpi)
+    write_tsv([origin_border(cloud)], out_table)
+    with atomic_path(out_arrays) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, d_real=cloud.d_real, positions=zero_positions(sample))

@@ -14,21 +14,15 @@ import numpy as np
 
 from ..io.atomic import write_text_atomic
 from ..io.tables import read_tsv, write_tsv
+from ..kinds import DEFAULT, KIND_SETTINGS, KINDS
 from .html import download_link, esc, fmt, page, table
 from .summary import pair_total, pct
 from .tables import COLUMNS
 
 NAN = float("nan")
 PATH_KEYS = ("metrics", "counts", "structure", "components", "origin", "coverage")
-DEFAULT_KIND = "ae"  # the schema's default: a model without a kind is the article's autoencoder
-KINDS = {
-    "ae": "plain autoencoder (the article's)",
-    "vae": "(beta-)VAE, its latent the encoder's mean",
-    "rae": "regularised autoencoder (RAE-L2)",
-}
-# Settings of one kind only: the workflow passes each model's settings without other kinds' keys
-# (checks.model_settings), so a missing one is NaN here.
-KIND_SETTINGS = ("beta", "latent_l2", "decoder_weight_decay")
+# Settings of one kind only (KIND_SETTINGS): the workflow passes each model's settings without
+# other kinds' keys (checks.model_settings), so a missing one is NaN here.
 PRIOR = "standard_normal"  # the generator drawing N(0, I)
 INSIDE = 0.5  # a model's cloud "holds" a generator's vectors when at least this share lies inside
 # Dominant components: more than OUTLIER_MADS robust standard deviations above the median.
@@ -38,7 +32,7 @@ MEAN_AD_SCALE = 1.2533  # mean absolute deviation -> standard deviation, when th
 
 MEANINGS = {
     "model": "model name (its key under the config's models)",
-    "kind": "; ".join(f"{k}: {v}" for k, v in KINDS.items()),
+    "kind": "; ".join(f"{k.name}: {k.description}" for k in KINDS.values()),
     "latent_dim": "latent dimension D",
     "beta": "the VAE's KL weight (vae only; NaN, on the page '-', for other kinds)",
     "latent_l2": "the RAE's weight of the latent penalty 0.5 |z|^2 (rae only)",
@@ -118,7 +112,7 @@ def model_row(name: str, settings: dict | None, paths: dict, thresholds) -> dict
     n_pairs = pair_total(int(dim)) if _finite(dim) else 0
     row = {
         "model": name,
-        "kind": settings.get("kind", DEFAULT_KIND),
+        "kind": settings.get("kind", DEFAULT),
         "latent_dim": latent_dim if _finite(latent_dim) else dim,
     }
     row.update({k: _num(settings.get(k)) for k in KIND_SETTINGS})
@@ -159,7 +153,7 @@ def _named(rows: list[dict], key: str) -> str:
 
 
 def summary_sentences(rows: list[dict], pair_threshold: float) -> list[str]:
-    """What the table says about fragmentation, one sentence per point; see ``summary_sentence``."""
+    """What the table says about fragmentation, one sentence per point."""
     t = _key(pair_threshold)
     share = f"share_r{t}"
     have = sorted((r for r in rows if _finite(r.get(share))), key=lambda r: r[share])
@@ -191,9 +185,9 @@ def summary_sentences(rows: list[dict], pair_threshold: float) -> list[str]:
             f"from {pct(lo['effective_rank_share'], 3)} in {lo['model']} "
             f"to {pct(hi['effective_rank_share'], 3)} in {hi['model']}."
         )
-    aes = [r for r in rows if r.get("kind") == "ae"]
+    aes = [r for r in rows if r.get("kind") == DEFAULT]
     if len(rows) > 1 and not aes:
-        out.append("No plain autoencoder (kind ae) is among the models.")
+        out.append(f"No plain autoencoder (kind {DEFAULT}) is among the models.")
     for r in aes if len(rows) > 1 else []:
         if not _finite(r.get(share)):
             out.append(f"The plain autoencoder {r['model']} has no count at |r| > {t}.")
@@ -244,15 +238,6 @@ def prior_sentence(rows: list[dict]) -> str:
         )
     missing = [r["model"] for r in rows if not _finite(r.get(key))]
     return text + (f"; not measured for {', '.join(missing)}." if missing else ".")
-
-
-def summary_sentence(rows: list[dict], pair_threshold: float) -> str:
-    """Sentences computed from the comparison rows: which model has the lowest and which the
-    highest share of pairs with |r| > ``pair_threshold``, the spread of the effective rank, where
-    the plain autoencoder (kind ae) stands, whether N(0, I) vectors (generator standard_normal)
-    land inside each model's cloud, and the origin's Mahalanobis percentile per model. Models that
-    lack a number are left out of what needs it, or named as not measured."""
-    return " ".join(summary_sentences(rows, pair_threshold))
 
 
 def _percent(rows: list[dict], keys: list[str]) -> list[dict]:

@@ -1,5 +1,5 @@
 """The models of one run side by side: pair shares against threshold, coverage by each generator,
-and faces decoded from N(0, I). Rows are those of report/compare.py (one dict per model)."""
+and faces decoded from N(0, I). Rows are those of report/model_comparison.py (one dict per model)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 
+from ..kinds import KINDS
 from .common import save, tile
 
-MARKERS = {"ae": "o", "vae": "s", "rae": "^"}  # by kind; others get "D"
 LOG_SPAN = 20.0  # a log axis once the positive values span more than this factor
 NAMES = {"standard_normal": "standard_normal\nN(0, I)"}
 
@@ -54,7 +54,11 @@ def plot_threshold_shares(rows: list[dict], thresholds, out, dpi: int = 96) -> N
     fig, ax = plt.subplots(figsize=(8.5, 5.5))
     zeros_drawn = False
     for k, (r, s) in enumerate(zip(rows, shares, strict=True)):
-        style = {"color": _colour(k), "marker": MARKERS.get(r.get("kind"), "D"), "ms": 6}
+        style = {
+            "color": _colour(k),
+            "marker": KINDS[r["kind"]].marker if r.get("kind") in KINDS else "D",
+            "ms": 6,
+        }
         if log:
             keep = s > 0
             ax.plot(t[keep], s[keep], "-", lw=1.6, label=_label(r), **style)

@@ -1,0 +1,8 @@
+from aelatent.io.logs import log_to
+
+log_to(snakemake.log[0])
+
+from aelatent.figures.vectors import radii_figure  # noqa: E402
+
+i = snakemake.input
+radii_figure(i.table, i.arrays, list(snakemake.output), dpi=snakemake.params.dpi)

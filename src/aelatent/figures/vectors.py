@@ -1,0 +1,24 @@
+"""The figures of the statistical-vector tables: lengths per b, coverage, the origin."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..io.tables import read_tsv
+from ..plots.coverage import plot_coverage
+from ..plots.origin import plot_origin
+from ..plots.radii import plot_radii
+
+
+def radii_figure(table_path, arrays_path, out, *, dpi):
+    with np.load(arrays_path) as f:
+        plot_radii(f["real"], list(f["uniform"]), read_tsv(table_path), out, dpi)
+
+
+def coverage_figure(table_path, out, *, dpi):
+    plot_coverage(read_tsv(table_path), out, dpi)
+
+
+def origin_figure(table_path, arrays_path, out, *, dpi):
+    with np.load(arrays_path) as f:
+        plot_origin(f["d_real"], read_tsv(table_path)[0], f["positions"], out, dpi)

@@ -251,7 +251,9 @@ def test_figures_formats_adds_a_pdf_to_every_figure_job_and_nothing_else(work):
     cfg.setdefault("figures", {})["formats"] = ["png", "pdf"]
     (work / "config" / "pdf.yaml").write_text(yaml.safe_dump(cfg))
     jobs = planned(work, "config/pdf.yaml")
-    assert {"plot_pair_grid", "plot_structure", "plot_coverage", "decode_vectors", "plot_training"} <= set(jobs)
+    assert {"plot_pair_grid", "plot_structure", "plot_coverage", "decode_vectors", "plot_training"} <= set(
+        jobs
+    )
     assert not {"coverage", "summarize", "train_model", "correlations", "correlation_structure"} & set(jobs)
     snakemake(work, "results/tiny/ae/figures/structure.pdf", config="config/pdf.yaml")
     assert (results(work) / "figures" / "structure.pdf").read_bytes().startswith(b"%PDF")

@@ -61,7 +61,12 @@ def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
     za = zarr.open_array(str(local / "latents" / "z.zarr"), mode="r")[:]
     zb = zarr.open_array(str(remote / "latents" / "z.zarr"), mode="r")[:]
     assert np.array_equal(za, zb)
-    for table in ["stats/components.tsv", "stats/pairs.tsv", "stats/threshold_counts.tsv", "stats/coverage.tsv"]:
+    for table in [
+        "stats/components.tsv",
+        "stats/pairs.tsv",
+        "stats/threshold_counts.tsv",
+        "stats/coverage.tsv",
+    ]:
         assert (local / table).read_text() == (remote / table).read_text(), table
     assert sorted(p.name for p in Path(remote / "figures").glob("*.png")) == sorted(
         p.name for p in Path(local / "figures").glob("*.png")

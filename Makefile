@@ -25,7 +25,7 @@ report: setup
 	$(SMK) --report results/$(RUN_NAME)/report.html
 
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .

@@ -129,6 +129,15 @@ def image_store(tmp_path_factory, n_images: int, image_size: int, chunk_images: 
     return str(_STORES[key])
 
 
+def pytest_collection_modifyitems(config, items):
+    """For pytest-xdist's ``--dist loadgroup`` (``make test`` runs two workers): the tests that
+    share the tiny run go to one worker and every other module's tests stay together, so no run
+    or module fixture is built twice."""
+    for item in items:
+        group = "tiny_run" if "work" in item.fixturenames else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def work(tmp_path_factory) -> Path:
     """A copy of the workflow (its own results/ and .snakemake/) with the tiny run complete."""

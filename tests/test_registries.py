@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 import torch
+import yaml
 from conftest import ROOT, with_defaults
 
 from aelatent import docs, kinds
@@ -88,7 +89,7 @@ def test_a_kind_is_one_registry_entry_and_its_objective(monkeypatch):
 
     monkeypatch.setattr(losses, "l1ae_objective", l1ae_objective, raising=False)
     cfg = with_defaults({"models": {"sparse": {"kind": "l1ae", "latent_l2": 0.5}}})
-    schema = __import__("yaml").safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
     settings = validate_config(cfg, schema["properties"]["model"])["sparse"]
     assert "beta" not in settings and settings["latent_l2"] == 0.5
     model = Autoencoder(
@@ -109,8 +110,13 @@ def test_a_kind_is_one_registry_entry_and_its_objective(monkeypatch):
     assert dataclasses.replace(l1, head=2).stochastic and not l1.stochastic
 
 
+def test_the_default_kind_is_the_schemas_default():
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    assert schema["properties"]["model"]["properties"]["kind"]["default"] == kinds.DEFAULT
+
+
 def test_an_unknown_kind_or_generator_is_refused_naming_the_key():
-    schema = __import__("yaml").safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
     cfg = with_defaults({"models": {"x": {"kind": "gan"}}})
     with pytest.raises(
         InputError, match=r"models\.x\.kind: 'gan' is not a model kind; choose from ae, vae, rae"

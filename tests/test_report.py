@@ -84,11 +84,6 @@ def test_threshold_rows_put_the_article_beside_the_run_as_shares_of_all_pairs():
     assert rows[0.6]["reference"] == 8 and rows[0.6]["run_all"] is None  # only the reference has 0.6
 
 
-def test_threshold_rows_read_the_older_bootstrap_columns_too():
-    counts = [{"threshold": 0.5, "n_all": 3, "n_sample": 4, "sample_low": 2.0, "sample_high": 6.0}]
-    assert threshold_rows(counts, REFERENCE, 16)[4]["run_sample_range"] == "2-6"
-
-
 def test_findings_are_computed_from_the_data_with_their_rule():
     run = a_run()
     coverage = finding(run, "Statistical vectors")

@@ -43,11 +43,8 @@ def _row_at(rows: list[dict], t: float) -> dict:
 
 
 def _interval(row: dict) -> tuple | None:
-    """The spread of M-sample counts, whichever columns the counts table has."""
-    for lo, hi in (("subset_low", "subset_high"), ("sample_low", "sample_high")):
-        if lo in row and hi in row:
-            return row[lo], row[hi]
-    return None
+    """The spread of the counts over fresh M-subsets (None for a threshold the run lacks)."""
+    return (row["subset_low"], row["subset_high"]) if "subset_low" in row else None
 
 
 def threshold_rows(counts: list[dict], ref: dict, dim: int) -> list[dict]:

@@ -27,8 +27,6 @@ COLUMNS = {
     "threshold": "correlation threshold t",
     "n_all": "count over all N vectors (exact)",
     "n_sample": "count over the seeded M-sample (the article's method)",
-    "sample_low": "2.5th percentile of the M-sample count under resampling",
-    "sample_high": "97.5th percentile of the M-sample count under resampling",
     "subset_low": "2.5th percentile of the count over fresh M-subsets of all N",
     "subset_median": "median count over fresh M-subsets of all N",
     "subset_high": "97.5th percentile of the count over fresh M-subsets of all N",

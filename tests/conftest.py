@@ -130,12 +130,13 @@ def image_store(tmp_path_factory, n_images: int, image_size: int, chunk_images: 
 
 
 def pytest_collection_modifyitems(config, items):
-    """For pytest-xdist's ``--dist loadgroup`` (``make test`` runs two workers): the tests that
-    share the tiny run go to one worker and every other module's tests stay together, so no run
+    """For pytest-xdist's ``--dist loadgroup`` (``make test`` runs two workers): every module's
+    tests stay together, and the modules whose tests share the tiny run are one group, so no run
     or module fixture is built twice."""
+    shared = {item.module.__name__ for item in items if "work" in item.fixturenames}
     for item in items:
-        group = "tiny_run" if "work" in item.fixturenames else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
+        name = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("tiny_run" if name in shared else name))
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,7 @@ def test_an_added_image_reruns_the_image_store_and_everything_after_it(faces):
         jobs = planned(work, config)
     finally:
         extra.unlink()
-    assert jobs["prepare_images"] == 1 and jobs["train_autoencoder"] == 1
+    assert jobs["prepare_images"] == 1 and jobs["train_model"] == 1
     assert jobs["encode_shard"] == 2 and jobs["coverage"] == 1 and jobs["plot_sample_grid"] == 1
     assert planned(work, config) == {}
 

@@ -11,6 +11,7 @@ from ..errors import InputError
 from . import synthetic
 from .imagestore import write_image_store
 from .sources import CONVERSIONS, ImageRef, celeba_images, list_images, load_image
+from ..io.seeds import rng
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ SPLIT_NAMES = ("train", "valid", "test")
 
 def random_split(n: int, valid_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
     """0 train / 1 valid / 2 test, assigned by a seeded permutation."""
-    order = np.random.default_rng(seed + 1).permutation(n)
+    order = rng(seed, "split_images").permutation(n)
     split = np.zeros(n, dtype=np.int8)
     n_valid, n_test = round(n * valid_fraction), round(n * test_fraction)
     split[order[:n_valid]] = 1

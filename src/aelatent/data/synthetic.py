@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..io.seeds import rng as seeded
+
 FACTOR_NAMES = (
     "head_size",
     "head_x",
@@ -33,7 +35,7 @@ _N_LAYERS = 8
 
 def sample_factors(n: int, seed: int) -> np.ndarray:
     """Draw ``n`` factor rows, each factor independent and uniform in [0, 1)."""
-    rng = np.random.default_rng(seed)
+    rng = seeded(seed, "synthetic_factors")
     return rng.random((n, len(FACTOR_NAMES)), dtype=np.float64).astype(np.float32)
 
 

@@ -8,10 +8,10 @@ from collections import Counter
 import numpy as np
 
 from ..errors import InputError
+from ..io.seeds import rng
 from . import synthetic
 from .imagestore import write_image_store
 from .sources import CONVERSIONS, ImageRef, celeba_images, list_images, load_image
-from ..io.seeds import rng
 
 log = logging.getLogger(__name__)
 

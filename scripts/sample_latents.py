@@ -4,7 +4,9 @@ from aelatent.io.logs import log_to
 
 log_to(snakemake.log[0])
 
+from aelatent.io.latents import rows_to_use  # noqa: E402
 from aelatent.stats.sample import write_sample  # noqa: E402
 
 p = snakemake.params
-write_sample(str(Path(snakemake.input.store).parent), snakemake.output[0], p.m, p.seed)
+store = str(Path(snakemake.input.store).parent)
+write_sample(store, snakemake.output[0], rows_to_use(store, p.m, "stats.sample_size"), p.seed)

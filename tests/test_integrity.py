@@ -24,6 +24,7 @@ from conftest import (
     image_bytes,
     model_schema,
     results,
+    run_dir,
     snakemake,
     with_defaults,
 )
@@ -83,7 +84,7 @@ def test_16bit_png_grey_and_rgb_are_scaled_to_8_bits_not_wrapped(tmp_path):
     assert np.array_equal(g["images"][0], np.repeat((grey >> 8)[..., None], 3, axis=2))
     assert np.array_equal(g["images"][1], rgb >> 8)
     assert not np.array_equal(g["images"][1], rgb & 0xFF)  # what used to be stored
-    assert g.attrs["conversions"] == {"16bit": 2, "alpha": 0, "grey": 1, "multiframe": 0}
+    assert g.attrs["conversions"] == {"16bit": 2, "alpha": 0, "grey": 1, "multiframe": 0, "orientation": 0}
 
 
 def test_animated_gif_uses_its_first_frame(tmp_path):
@@ -114,7 +115,7 @@ def test_alpha_is_dropped_and_grey_made_rgb_and_both_counted(tmp_path):
     g = store(tmp_path / "o.zarr")
     assert np.array_equal(g["images"][0], rgba[..., :3])
     assert np.array_equal(g["images"][1], np.repeat(la[..., :1], 3, axis=2))
-    assert g.attrs["conversions"] == {"16bit": 0, "alpha": 2, "grey": 1, "multiframe": 0}
+    assert g.attrs["conversions"] == {"16bit": 0, "alpha": 2, "grey": 1, "multiframe": 0, "orientation": 0}
 
 
 def corrupt_deflate_zip(path) -> None:
@@ -133,7 +134,7 @@ def corrupt_deflate_zip(path) -> None:
 BAD_FILES = {
     "zero-byte": (b"", "empty file"),
     "not an image": (b"hello", "not an image format"),
-    "truncated": (image_bytes(3, "PNG")[:80], "RuntimeError"),
+    "truncated": (image_bytes(3, "PNG")[:80], "OSError: image file is truncated"),
 }
 
 
@@ -367,3 +368,256 @@ def test_log_of_a_failed_attempt_survives_the_retry(tmp_path):
     assert text.count("==== ") == 2 and text.index("attempt 1") < text.index("attempt 2")
     assert "RuntimeError: the cause of the first failure" in text
     assert "attempt 2" in log.read_text() and "first failure" not in log.read_text()
+
+
+# ---------------------------------------------------------------- every stored array verified where read
+# (issue 22, row 1: the image store; row 2: every reader of z.zarr, not only the moments)
+
+
+def flip_byte(path: Path, at: int = -5) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def images(tmp_path):
+    """60 synthetic images in chunks of 20, the chunks as written."""
+    path = tmp_path / "images.zarr"
+    ds = with_defaults({"dataset": {"n_images": 60, "image_size": 16, "chunk_images": 20}})["dataset"]
+    prepare_images(ds, str(path), threads=1, seed=0)
+    return path
+
+
+def image_readers(tmp_path):
+    """Every way the pipeline reads the image store: training, encoding, figures, factors."""
+    from aelatent.figures.sample_grid import sample_grid
+    from aelatent.io.images import open_image_store
+    from aelatent.io.stream import iter_chunks
+    from aelatent.nn.train import load_split
+
+    return {
+        "training": lambda p: load_split(open_image_store(p), 0, None),
+        "encoding": lambda p: list(iter_chunks(open_image_store(p)["images"], 0, 60, step=7)),
+        "figures": lambda p: sample_grid(str(p), tmp_path / "grid.png", n=64),
+        "factors": lambda p: open_image_store(p)["factors"][:],
+    }
+
+
+@pytest.mark.parametrize(
+    ("reader", "damage"),
+    [
+        ("training", "another chunk's bytes"),
+        ("encoding", "another chunk's bytes"),
+        ("figures", "another chunk's bytes"),
+        ("training", "flipped byte"),
+        ("encoding", "deleted"),
+    ],
+)
+def test_changed_image_chunk_is_refused_by_every_reader(images, tmp_path, reader, damage):
+    chunk = images / "images" / "c" / "1" / "0" / "0" / "0"
+    if damage == "flipped byte":
+        flip_byte(chunk)
+    elif damage == "deleted":
+        chunk.unlink()
+    else:
+        shutil.copyfile(images / "images" / "c" / "0" / "0" / "0" / "0", chunk)
+    with pytest.raises(InputError) as err:
+        image_readers(tmp_path)[reader](images)
+    msg = str(err.value)
+    assert f"image store {images}: chunk images/c/1/0/0/0 (rows 20-40) " in msg
+    assert {"deleted": "is missing", "another chunk's bytes": "does not match the digest"}.get(
+        damage, ""
+    ) in msg
+    assert f"delete {images} and rerun the workflow (prepare_images rebuilds it)" in msg
+
+
+def test_changed_split_or_factor_chunk_is_refused(images, tmp_path):
+    flip_byte(images / "factors" / "c" / "0" / "0")
+    with pytest.raises(InputError, match=f"image store {images}: chunk factors/c/0/0 "):
+        image_readers(tmp_path)["factors"](images)
+    (images / "split" / "c" / "0").unlink()
+    with pytest.raises(InputError, match=r"chunk split/c/0 \(rows 0-60\) is missing"):
+        image_readers(tmp_path)["training"](images)
+
+
+def test_store_without_chunk_digests_is_refused(images):
+    from aelatent.io.images import open_image_store
+
+    meta = json.loads((images / "zarr.json").read_text())
+    del meta["attributes"]["chunk_sha256"]
+    (images / "zarr.json").write_text(json.dumps(meta))
+    with pytest.raises(InputError, match=f"image store {images} records no chunk digests.*delete {images}"):
+        open_image_store(images)
+
+
+def test_rebuilt_image_store_is_bitwise_the_clean_one(images, tmp_path):
+    from aelatent.io.images import open_image_store
+
+    clean = open_image_store(images)["images"][:]
+    digests = dict(zarr.open_group(str(images), mode="r").attrs["chunk_sha256"])
+    flip_byte(images / "images" / "c" / "2" / "0" / "0" / "0")
+    shutil.rmtree(images)  # what the message says to delete
+    ds = with_defaults({"dataset": {"n_images": 60, "image_size": 16, "chunk_images": 20}})["dataset"]
+    prepare_images(ds, str(images), threads=2, seed=0)
+    assert open_image_store(images)["images"][:].tobytes() == clean.tobytes()
+    assert dict(zarr.open_group(str(images), mode="r").attrs["chunk_sha256"]) == digests
+
+
+def latent_readers(z, tmp_path):
+    """Every library reader of z.zarr downstream of verified.json, each as its job calls it."""
+    from aelatent.figures.pairs import special_vector
+    from aelatent.stats.components import histograms
+    from aelatent.stats.factors import factor_correlations
+    from aelatent.stats.moments import Moments
+    from aelatent.stats.sample import sample_rows
+    from aelatent.stats.special import special_points_table
+
+    m = Moments(5).update(zarr.open_array(str(z), mode="r")[:])
+    return {
+        "sample_latents": lambda: sample_rows(str(z), 25, 0),
+        "special_points": lambda: special_points_table(str(z), np.zeros((4, 5)), 0, 1, np.ones(5), "1"),
+        "factor_correlations": lambda: factor_correlations(str(z), np.ones((60, 2))),
+        "component_stats": lambda: histograms(str(z), m, 0.125),
+        "plot_pair_grid": lambda: special_vector(str(z), 35),
+    }
+
+
+@pytest.mark.parametrize(
+    ("reader", "damage"),
+    [
+        *[
+            (r, "another chunk's bytes")
+            for r in [
+                "sample_latents",
+                "special_points",
+                "factor_correlations",
+                "component_stats",
+                "plot_pair_grid",
+            ]
+        ],
+        ("sample_latents", "flipped byte"),
+        ("special_points", "deleted"),
+    ],
+)
+def test_latent_chunk_changed_after_verification_is_refused_by_every_reader(
+    latents, tmp_path, reader, damage
+):
+    z, markers = latents
+    verify_latents(z, markers, tmp_path / "verified.json")
+    readers = latent_readers(z, tmp_path)
+    readers[reader]()  # reads fine before
+    chunk = z / "c" / "3" / "0"
+    if damage == "flipped byte":
+        flip_byte(chunk)
+    elif damage == "deleted":
+        chunk.unlink()
+    else:
+        shutil.copyfile(z / "c" / "2" / "0", chunk)
+    with pytest.raises(InputError) as err:
+        readers[reader]()
+    msg = str(err.value)
+    assert f"latent store {z}: chunk c/3/0 (rows 30-40) " in msg
+    assert {"deleted": "is missing", "another chunk's bytes": "does not match the digest"}.get(
+        damage, ""
+    ) in msg
+    assert f"delete {markers[1]} and rerun the workflow" in msg  # shard 1 owns rows 20-40
+
+
+def test_pipeline_latent_store_without_verification_is_refused(latents, tmp_path):
+    from aelatent.io.latents import open_latents
+
+    z, _ = latents
+    with pytest.raises(
+        InputError, match=f"latent store {z} has not been verified: {tmp_path / 'verified.json'} is missing"
+    ):
+        open_latents(z)
+    (tmp_path / "verified.json").write_text('{"rows": 60')
+    with pytest.raises(InputError, match="verified.json is truncated or of an older format"):
+        open_latents(z)
+
+
+def test_shard_job_reads_its_checked_rows_while_verified_json_is_stale(latents, tmp_path):
+    """moments_shard runs before verify_latents reruns: its own verify_shard vouches for its rows."""
+    from aelatent.stats.shards import shard_moments
+
+    z, markers = latents
+    verify_latents(z, markers, tmp_path / "verified.json")
+    summary = json.loads((tmp_path / "verified.json").read_text())
+    for shard in summary["shards"]:
+        shard["chunks"] = ["0" * 64] * len(shard["chunks"])  # as if from an older encoding
+    (tmp_path / "verified.json").write_text(json.dumps(summary))
+    m = shard_moments(str(z), markers[1], str(tmp_path / "m1.npz"), shards=SHARDS)
+    assert m.n == 20
+
+
+def test_after_deleting_the_named_marker_a_rerun_restores_the_rows_bitwise(latents, tmp_path):
+    from aelatent.stats.sample import sample_rows
+
+    z, markers = latents
+    verify_latents(z, markers, tmp_path / "verified.json")
+    clean_idx, clean = sample_rows(str(z), 25, 0)
+    flip_byte(z / "c" / "3" / "0")
+    with pytest.raises(InputError, match=f"delete {markers[1]} and rerun"):
+        sample_rows(str(z), 25, 0)
+    Path(markers[1]).unlink()
+    images, ae = str(tmp_path / "images.zarr"), str(tmp_path / "ae.pt")
+    encode_shard(images, ae, str(z), markers[1], shard=1, shards=SHARDS, batch_size=7, device="cpu")
+    verify_latents(z, markers, tmp_path / "verified.json")
+    idx, again = sample_rows(str(z), 25, 0)
+    assert idx.tolist() == clean_idx.tolist() and again.tobytes() == clean.tobytes()
+
+
+def test_bare_store_made_outside_the_workflow_is_read_as_it_is(tmp_path):
+    from aelatent.io.latents import create_latent_store, open_latents
+
+    create_latent_store(tmp_path / "z.zarr", 10, 3, 4, {})[:] = np.ones((10, 3), np.float32)
+    assert isinstance(open_latents(tmp_path / "z.zarr"), zarr.Array)
+
+
+def sample_arrays(path: Path) -> tuple[bytes, bytes]:
+    with np.load(path) as f:
+        return f["index"].tobytes(), f["z"].tobytes()
+
+
+@pytest.mark.e2e
+def test_workflow_refuses_chunks_changed_after_they_were_checked_and_a_rerun_restores_them(tmp_path):
+    """Rows 1 and 2 of issue 22 through the workflow: a latent chunk flipped after
+    verified.json exists, then a new stats.sample_size; an image chunk flipped, then the
+    sample grid redrawn. Each job stops naming the chunk and what to delete; deleting it and
+    rerunning gives bitwise the clean results."""
+    work = copy_workflow(tmp_path)
+    r, run = results(work), run_dir(work)
+    sample, grid = r / "stats" / "sample.npz", run / "figures" / "sample_grid.png"
+    targets = [str(p.relative_to(work)) for p in (sample, grid)]
+    snakemake(work, *targets)
+    z, images = r / "latents" / "z.zarr", run / "data" / "images.zarr"
+    clean_sample = sample_arrays(sample)
+    clean_z = zarr.open_array(str(z), mode="r")[:].tobytes()
+    clean_images = zarr.open_group(str(images), mode="r")["images"][:].tobytes()
+
+    flip_byte(z / "c" / "3" / "0")  # rows 300-400: shard 1 (rows 200-400) of config/tiny.yaml
+    cfg = yaml.safe_load((work / "config" / "tiny.yaml").read_text())
+    cfg["stats"]["sample_size"] = 250
+    (work / "config" / "m250.yaml").write_text(yaml.safe_dump(cfg))
+    res = snakemake(work, targets[0], config="config/m250.yaml", check=False)
+    assert res.returncode != 0
+    log = next((r / "logs").glob("sample_latents*.log")).read_text()
+    assert "latent store results/tiny/ae/latents/z.zarr: chunk c/3/0 (rows 300-400)" in log
+    assert "delete results/tiny/ae/latents/shards/1.json and rerun the workflow" in log
+    assert not sample.exists()
+    marker = r / "latents" / "shards" / "1.json"
+    marker.unlink()
+    snakemake(work, targets[0], str(marker.relative_to(work)))  # as rule all asks for every marker
+    assert sample_arrays(sample) == clean_sample
+    assert zarr.open_array(str(z), mode="r")[:].tobytes() == clean_z
+
+    flip_byte(images / "images" / "c" / "0" / "0" / "0" / "0")  # the grid's 64 images are in it
+    res = snakemake(work, "--force", targets[1], check=False)
+    assert res.returncode != 0
+    log = next((run / "logs").glob("*sample_grid*.log")).read_text()
+    assert "image store results/tiny/data/images.zarr: chunk images/c/0/0/0/0 (rows 0-100)" in log
+    assert "delete results/tiny/data/images.zarr and rerun the workflow" in log
+    shutil.rmtree(images)
+    snakemake(work, targets[1])
+    assert zarr.open_group(str(images), mode="r")["images"][:].tobytes() == clean_images

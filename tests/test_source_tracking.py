@@ -89,6 +89,24 @@ def test_an_edited_image_of_the_same_size_reruns_the_image_store(faces):
         victim.write_bytes(saved)
 
 
+def test_an_edit_that_keeps_size_and_mtime_reruns_the_image_store(faces):
+    """An in-place edit with ``touch -r`` (size and mtime as before) is caught by the ctime."""
+    work, config = faces
+    victim = sorted((work / "data" / "faces").iterdir())[7]
+    saved, st = victim.read_bytes(), victim.stat()
+    data = bytearray(saved)
+    data[-20] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (victim.stat().st_size, victim.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    try:
+        assert planned(work, config).get("prepare_images") == 1
+    finally:
+        victim.write_bytes(saved)
+        os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert planned(work, config) == {}
+
+
 def test_fingerprint_follows_names_and_content_of_zip_members(tmp_path):
     import zipfile
 

@@ -193,7 +193,7 @@ def test_special_points_count_like_numpy_and_flag_empty_steps(tmp_path, caplog):
 
 
 def test_special_pair_is_checked_at_start_up():
-    cfg = with_defaults({"model": {"latent_dim": 16}, "stats": {"special_pair": [3, 15]}})
+    cfg = with_defaults({"model": {"latent_dim": 16}, "stats": {"special_pair": [3, 15], "n_dominant": 16}})
     validate_config(cfg, model_schema())
     validate_config(with_defaults({}), model_schema())
     for bad in ([3, 3], [0, 16], [20, 1]):

@@ -245,7 +245,7 @@ def test_checkpoint_without_the_model_is_refused_by_name(trained, tmp_path):
     del state["model_config"]
     checkpoint.save_atomic(state, tmp_path / "model.pt")
     with pytest.raises(
-        InputError, match=r"ae\.pt lacks model_config: not written by this workflow; delete it"
+        InputError, match=r"model\.pt lacks model_config: not written by this workflow; delete it"
     ):
         load_model(str(tmp_path / "model.pt"))
 

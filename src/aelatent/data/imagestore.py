@@ -1,7 +1,9 @@
 """Write ``images.zarr``: uint8 images (N, H, W, 3) chunked along N, split, factors.
 
 The store is built in a temporary folder and renamed into place only when complete, so an
-interrupted job never leaves a store that looks finished.
+interrupted job never leaves a store that looks finished. The sha256 of every chunk of every
+array is recorded in the attrs (``chunk_sha256``) as it is written; ``io.images`` checks each
+chunk against it wherever the store is read.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from tqdm import tqdm
 
 from ..errors import InputError
 from ..io.atomic import atomic_dir
+from ..io.checksum import chunk_digests, rows_digest
+from ..io.images import DIGESTS
 from ..io.stream import bounded_map
 
 log = logging.getLogger(__name__)
@@ -31,13 +35,15 @@ BlockLoader = Callable[[int, int], tuple[np.ndarray, np.ndarray, Mapping[str, in
 
 class ChunkWriter:
     """Appends images of any count and writes them to ``array`` in whole chunks, in order,
-    hashing exactly the bytes written (so the checksum does not depend on how loading was split)."""
+    hashing exactly the bytes written (so the checksum does not depend on how loading was split):
+    all of them in order (``digest``), and each chunk on its own (``chunk_digests``)."""
 
     def __init__(self, array: zarr.Array):
         self.array, self.chunk = array, array.chunks[0]
         self.pending: list[np.ndarray] = []
         self.n_pending = self.written = 0
         self.digest = hashlib.sha256()
+        self.chunk_digests: list[str] = []
 
     def append(self, images: np.ndarray) -> None:
         self.pending.append(images)
@@ -57,6 +63,9 @@ class ChunkWriter:
         if n:
             self.array[self.written : self.written + n] = data[:n]
             self.digest.update(data[:n].tobytes())
+            # written from a chunk boundary, so these are exactly the store's chunks
+            step = self.chunk
+            self.chunk_digests += [rows_digest(data[a : min(a + step, n)]) for a in range(0, n, step)]
             self.written += n
         self.pending = [data[n:]] if n < len(data) else []
         self.n_pending = len(data) - n
@@ -105,10 +114,14 @@ def write_image_store(
                 f"dataset.min_images requires at least {min_images}"
             )
         images.resize((written, size, size, 3))
-        group.create_array("split", data=np.asarray(split, dtype=np.int8)[keep], chunks=(chunk * 16,))
+        digests = {"images": writer.chunk_digests}
+        kept_split = np.asarray(split, dtype=np.int8)[keep]
+        group.create_array("split", data=kept_split, chunks=(chunk * 16,))
+        digests["split"] = chunk_digests(kept_split, chunk * 16)
         if factors is not None:
             f = np.asarray(factors, dtype=np.float32)[keep]
             group.create_array("factors", data=f, chunks=(chunk * 16, f.shape[1]))
+            digests["factors"] = chunk_digests(f, chunk * 16)
             attrs = {**attrs, "factor_names": list(factor_names or [])}
         if names is not None:
             skipped = [names[i] for i in np.flatnonzero(~keep)]
@@ -118,5 +131,7 @@ def write_image_store(
         if any(conversions.values()):
             log.info("converted to 8-bit RGB: %s", ", ".join(f"{k} {v}" for k, v in conversions.items() if v))
         attrs = {**attrs, "conversions": dict(sorted(conversions.items()))}
-        group.attrs.update({**attrs, "n_images": written, "content_sha256": writer.digest.hexdigest()})
+        group.attrs.update(
+            {**attrs, "n_images": written, "content_sha256": writer.digest.hexdigest(), DIGESTS: digests}
+        )
     return written

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..io.seeds import rng
 from . import synthetic
 from .imagestore import write_image_store
-from .sources import CONVERSIONS, ImageRef, celeba_images, list_images, load_image
+from .sources import CONVERSIONS, ImageRef, find_celeba, find_images, load_image
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +80,32 @@ def prepare_images(ds: dict, out: str, *, threads: int, seed: int, path: str | N
         raise InputError(f"dataset.path is required for dataset.source {source!r}")
     crop = ds.get("crop")
     if source == "celeba":
-        refs, split = celeba_images(path)
+        listing = find_celeba(path, ds["on_corrupt"])
+        refs, split = listing.refs, listing.split
         crop = CELEBA_CROP if crop is None else crop
     else:
-        refs = list_images(path)
+        listing = find_images(path, ds["on_corrupt"])
+        refs = listing.refs
         split = random_split(len(refs), ds["valid_fraction"], ds["test_fraction"], seed)
     if not refs:
         raise InputError(f"no images found in {path!r}")
+    adjusted = {}
+    if limit is not None and limit > len(refs):
+        log.warning(
+            "dataset.n_images=%d is above the %d images %s holds: using all %d",
+            limit,
+            len(refs),
+            path,
+            len(refs),
+        )
+        adjusted["dataset.n_images"] = {"requested": limit, "used": len(refs)}
     if limit is not None:
         refs, split = refs[:limit], split[:limit]
     loader = _file_loader(refs, crop, size, ds["on_corrupt"])
-    # candidates taken per split, in source order (any unreadable ones skipped are in "skipped")
+    # candidates taken per split, in source order (any unreadable ones skipped are in "skipped",
+    # entries of a name that occurs more than once in "duplicates_skipped": name -> how often)
     counts = {name: int((split == i).sum()) for i, name in enumerate(SPLIT_NAMES)}
     attrs = {**attrs, "crop": crop, "split_counts": counts, "path": str(path)}
+    attrs = {**attrs, "duplicates_skipped": listing.duplicates, "adjusted": adjusted}
     names = [r.name for r in refs]
     return write_image_store(out, len(refs), loader, split=split, attrs=attrs, names=names, **common)

@@ -13,7 +13,9 @@ from ..io.atomic import atomic_path
 
 
 def save_atomic(obj: dict, path: str | os.PathLike) -> None:
-    """Write under a unique temporary name and rename, so a kill mid-write leaves the old file."""
+    """Write under a unique temporary name and rename, so a kill mid-write leaves the old file;
+    a full disk (torch says only "basic_ios::clear: iostream error") is a ``NoSpaceError``
+    naming the file and its file system, with nothing half-written left."""
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
 

@@ -19,6 +19,7 @@ from ..io.tables import read_tsv, write_tsv
 from .moments import Moments
 
 log = logging.getLogger(__name__)
+COLUMNS = ["step", "condition", "components", "n_all", "n_sample", "empty"]
 
 
 def slice_steps(dim: int, j1: int, j2: int) -> list[tuple[str, np.ndarray]]:
@@ -54,9 +55,12 @@ def special_points_table(
     flagged in the table and logged as a warning."""
     z = open_latents(latents_path)
     steps = slice_steps(z.shape[1], j1, j2)
+    if not steps:  # latent_dim 2: no component besides the pair, so every vector is in the slice
+        log.info("special points (pair %d, %d): no other components, no step to take", j1, j2)
+        return []
     n_all = np.zeros(len(steps), dtype=np.int64)
     for _, block in iter_chunks(z):
-        n_all += [int(s.sum()) for s in slice_masks(block, steps, limits)]
+        n_all += np.array([int(s.sum()) for s in slice_masks(block, steps, limits)], dtype=np.int64)
     n_sample = [int(s.sum()) for s in slice_masks(sample, steps, limits)]
     rows = []
     for k, ((label, comps), a, s) in enumerate(zip(steps, n_all, n_sample, strict=True)):
@@ -90,6 +94,9 @@ def write_special_points(
     pair,
 ) -> None:
     """The special-points slice for the configured pair, or the strongest correlated pair."""
+    m = Moments.load(moments_path)
+    if pair is None and m.dim == 2:
+        pair = (0, 1)  # the only pair, correlated or not: the slice has no step either way
     if pair is None:
         rows = read_tsv(pairs_path)
         if not rows:
@@ -97,6 +104,7 @@ def write_special_points(
                 f"{pairs_path} has no pairs: set stats.special_pair or lower stats.pair_threshold"
             )
         pair = (rows[0]["i"], rows[0]["j"])
-    limits, unit = slice_limits(Moments.load(moments_path), threshold, threshold_sd)
+    limits, unit = slice_limits(m, threshold, threshold_sd)
     _, sample = load_sample(sample_path)
-    write_tsv(special_points_table(latents_path, sample, pair[0], pair[1], limits, unit), out)
+    rows = special_points_table(latents_path, sample, pair[0], pair[1], limits, unit)
+    write_tsv(rows, out, columns=COLUMNS)

@@ -129,6 +129,7 @@ def image_store(tmp_path_factory, n_images: int, image_size: int, chunk_images: 
     return str(_STORES[key])
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """For pytest-xdist's ``--dist loadgroup`` (``make test`` runs two workers): every module's
     tests stay together, and the modules whose tests share the tiny run are one group, so no run

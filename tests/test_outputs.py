@@ -127,17 +127,19 @@ def test_store_temporary_left_by_a_sigkilled_job_is_removed_by_its_next_run(tmp_
 
 def test_file_temporary_of_a_sigkilled_writer_is_removed_but_a_live_writers_is_not(tmp_path):
     target = tmp_path / "stats" / "pairs.tsv"
-    killed = subprocess.Popen(
-        [sys.executable, "-c", KILLED_FILE, str(target)], stdout=subprocess.PIPE, text=True
-    )
-    dead_tmp = Path(killed.stdout.readline().strip())
-    killed.send_signal(signal.SIGKILL)
-    killed.wait()
+    # the live writer starts first: a writer starting after the kill would itself remove the dead
+    # one's temporary once it is older than STALE_AFTER_S, as a loaded machine makes it
     live = subprocess.Popen(
         [sys.executable, "-c", KILLED_FILE, str(target)], stdout=subprocess.PIPE, text=True
     )
     try:
         live_tmp = Path(live.stdout.readline().strip())
+        killed = subprocess.Popen(
+            [sys.executable, "-c", KILLED_FILE, str(target)], stdout=subprocess.PIPE, text=True
+        )
+        dead_tmp = Path(killed.stdout.readline().strip())
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
         age(dead_tmp)
         age(live_tmp)
         assert temporaries(target) == sorted([dead_tmp, live_tmp])

@@ -21,6 +21,7 @@ include: "workflow/rules/stats.smk"
 include: "workflow/rules/vectors.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/explore.smk"
 include: "workflow/rules/compare.smk"
 
 

@@ -4,5 +4,5 @@ log_to(snakemake.log[0])
 
 from aelatent.figures.vectors import origin_figure  # noqa: E402
 
-i = snakemake.input
-origin_figure(i.table, i.arrays, list(snakemake.output), dpi=snakemake.params.dpi)
+i, o = snakemake.input, snakemake.output
+origin_figure(i.table, i.arrays, list(o.figure), dpi=snakemake.params.dpi, out_views=list(o.views))

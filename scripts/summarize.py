@@ -9,8 +9,11 @@ write_summary(
     dict(snakemake.input.items()),
     snakemake.output.html,
     snakemake.output.table,
+    snakemake.output.digest,
     reference=p.reference,
     run_name=p.run,
     source=p.source,
     pair_threshold=p.pair_threshold,
+    uniform_b=p.uniform_b,
+    link_figures=p.link_figures,
 )

@@ -70,8 +70,8 @@ def components_table(dim: int, seed: int, big_mean=(), wide=()) -> list[dict]:
                 "index": i,
                 "mean": mean,
                 "std": hw / 2.355,
-                "mode": mean,
-                "half_width": hw,
+                "peak": mean,
+                "hw": hw,
                 "hw_fine": hw,
                 "min": mean - 3,
                 "max": mean + 3,
@@ -174,11 +174,6 @@ def models(tmp_path) -> tuple[dict, dict]:
     )
 
 
-def mad_outliers(x: np.ndarray) -> np.ndarray:
-    med = np.median(x)
-    return x > med + 3 * 1.4826 * np.median(np.abs(x - med))
-
-
 @pytest.mark.parametrize("name", list(MODELS))
 def test_model_row_matches_the_tables(models, name):
     settings, paths = models
@@ -194,9 +189,7 @@ def test_model_row_matches_the_tables(models, name):
     assert row["effective_rank"] == rank
     assert row["effective_rank_share"] == pytest.approx(rank / dim)
     comps = read_tsv(paths[name]["components"])
-    means = np.abs([c["mean"] for c in comps])
-    widths = np.array([c["hw_fine"] for c in comps])
-    assert row["dominant"] == int((mad_outliers(means) | mad_outliers(widths)).sum())
+    assert row["dominant"] == sum(c["dominant"] for c in comps)  # the run's one rule, its flags
     assert row["origin_percentile"] == percentile
     assert row["origin_mahalanobis"] == pytest.approx(4.0 + percentile / 10)
     for g, (inside, ratio) in coverage.items():
@@ -208,15 +201,17 @@ def test_model_row_matches_the_tables(models, name):
     assert math.isnan(row["decoder_weight_decay"]) != (kind == "rae")
 
 
-def test_dominant_rule_finds_the_planted_outliers():
+def test_the_comparison_counts_the_dominant_components_the_run_flags():
+    """One definition of dominant: the comparison reads the flags components.tsv carries (the
+    n components with the largest |mean| + hw_fine), as the summary and the figures do."""
+    from aelatent.stats.components import dominant_indices
+
     comps = components_table(40, 3, big_mean=(5, 17), wide=(17, 30, 31))
-    assert dominant_count(comps) == 4  # 5, 17, 30, 31: 17 counts once
-    assert dominant_count(components_table(40, 3)) == 0
-    # more than half the widths equal (MAD 0): the mean absolute deviation takes over
-    flat = [dict(c, hw_fine=0.5) for c in components_table(20, 1)]
-    flat[3]["hw_fine"] = 3.0
-    assert dominant_count(flat) == 1
-    assert dominant_count([dict(c, hw_fine=0.5, mean=0.0) for c in flat]) == 0
+    top = set(dominant_indices([c["mean"] for c in comps], [c["hw_fine"] for c in comps], 4))
+    assert top == {5, 17, 30, 31}
+    flagged = [dict(c, dominant=int(c["index"] in top)) for c in comps]
+    assert dominant_count(flagged) == 4
+    assert dominant_count([dict(c, dominant=0) for c in comps]) == 0
 
 
 def test_sentence_names_lowest_and_highest_share_and_the_prior(models):
@@ -275,7 +270,7 @@ def test_comparison_tsv_and_page(models, tmp_path):
         assert fmt(100 * r["share_r0.5"]) in html
         assert fmt(r["effective_rank"]) in html
     assert "data:text/tab-separated-values;base64," in html
-    assert "scaled MADs" in html  # the dominant rule is stated
+    assert "largest |mean| + hw_fine" in unescape(html)  # the one dominant rule is stated
 
 
 def test_one_model_is_a_comparison_too(models, tmp_path):

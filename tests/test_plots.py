@@ -113,8 +113,9 @@ def test_histograms_use_the_peak_position_and_show_the_reference(drawn):
             "index": i,
             "mean": 0.1 * i,
             "std": 1.0,
-            "mode": 0.25 * i,
-            "half_width": 1.0 + i,
+            "peak": 0.25 * i,
+            "hw": 1.0 + i,
+            "hw_fine": 1.0 + i,
             "dominant": int(i > 1),
         }
         for i in range(4)
@@ -124,7 +125,7 @@ def test_histograms_use_the_peak_position_and_show_the_reference(drawn):
         edges, counts, comps, "x.png", reference=ref, reference_name="article"
     )
     bx = drawn[0].axes[1]
-    assert bx.get_xlabel().startswith("peak position mu")
+    assert bx.get_xlabel().startswith("peak position")
     assert {t.get_text() for t in bx.texts} == {"2", "3"}
     legend = [t.get_text() for t in bx.get_legend().get_texts()]
     assert "article: dominant" in legend

@@ -16,8 +16,10 @@ from conftest import planned, results, run_dir, snakemake, with_defaults
 
 from aelatent import codehash
 from aelatent.io.tables import read_tsv, write_tsv
+from aelatent.report.findings import findings
 from aelatent.report.html import fmt
-from aelatent.report.summary import findings, summary_html, threshold_rows
+from aelatent.report.load import RunSummary
+from aelatent.report.summary import digest_rst, summary_html, summary_rows, threshold_rows
 from aelatent.report.tables import table_page
 
 REFERENCE = with_defaults({})["reference"]
@@ -32,100 +34,65 @@ def embedded(report_html: str, name: str) -> str:
     return base64.b64decode(m[1]).decode()
 
 
-def a_run(**over) -> dict:
+def a_run(**over) -> RunSummary:
     """A run as load_run returns it, small enough to reason about by hand."""
     run = {
         "n": 1000,
         "dim": 16,
         "m": 300,
         "pair_threshold": 0.5,
-        "structure": {"near_gaussian_share": 0.9, "cov_participation_ratio": 1.2, "cov_components_90pct": 2},
+        "structure": {
+            "near_gaussian_share": 0.9,
+            "near_gaussian_share_dominant": 0.9,
+            "ks_limit": 0.03,
+            "cov_participation_ratio": 1.2,
+            "cov_components_90pct": 2,
+            "component_std_median": 1.0,
+        },
         "counts": [
             {"threshold": 0.1, "n_all": 60, "n_sample": 62, "subset_low": 55.0, "subset_high": 66.0},
             {"threshold": 0.5, "n_all": 12, "n_sample": 13, "subset_low": 10.0, "subset_high": 15.0},
         ],
         "pairs": [(0, 1), (0, 2), (3, 9)],
-        "dominant": [0, 1, 2],
-        "dominant_rows": [{"index": 0, "mu": 0.1, "mode": 0.125, "hw": 1.0}],
+        "dominant_rows": [
+            {"index": i, "mean": 0.1, "peak": 0.125, "hw": 1.0, "hw_fine": 1.1} for i in (0, 1, 2)
+        ],
         "special": [],
         "coverage": [
-            {"generator": "uniform", "inside_fraction": 0.0},
-            {"generator": "normal", "inside_fraction": 0.1},
-            {"generator": "mvn", "inside_fraction": 0.95},
+            {"generator": "uniform", "inside_fraction": 0.0, "nn_ratio": 3.0},
+            {"generator": "normal", "inside_fraction": 0.1, "nn_ratio": 2.5},
+            {"generator": "mvn", "inside_fraction": 0.95, "nn_ratio": 1.1},
         ],
         "radii": [
             {"b": 1.0, "ks": 0.5, "best": 0},
-            {"b": 1.5, "ks": 0.2, "best": 1},
-            {"b": 2.0, "ks": 0.4, "best": 0},
+            {"b": 2.0, "ks": 0.2, "best": 1},
+            {"b": 3.0, "ks": 0.4, "best": 0},
         ],
-        "origin": {
-            "origin_mahalanobis": 5.0,
-            "real_mahalanobis_p99": 4.5,
-            "origin_percentile": 99.5,
-            "components_0_near_edge": 0.3,
-        },
-        "valid_mse": 0.002,
-        "epochs": 3,
+        "metrics": [{"valid_mse": 0.0021}, {"valid_mse": 0.002}],
     }
     run.update(over)
-    return run
-
-
-def finding(run, claim_start: str) -> dict:
-    """The finding whose claim starts with ``claim_start``."""
-    return next(f for f in findings(run, REFERENCE) if f["claim"].startswith(claim_start))
+    return RunSummary(**run)
 
 
 def test_threshold_rows_put_the_article_beside_the_run_as_shares_of_all_pairs():
-    rows = {r["threshold"]: r for r in threshold_rows(a_run()["counts"], REFERENCE, 16)}
+    rows = {r["threshold"]: r for r in threshold_rows(a_run().counts, REFERENCE, 16)}
     assert rows[0.1]["reference"] == 1456 and rows[0.1]["reference_share"] == pytest.approx(1456 / 32640)
     assert rows[0.1]["run_all"] == 60 and rows[0.1]["run_all_share"] == pytest.approx(60 / 120)
     assert rows[0.1]["run_sample_range"] == "55-66"
     assert rows[0.6]["reference"] == 8 and rows[0.6]["run_all"] is None  # only the reference has 0.6
 
 
-def test_findings_are_computed_from_the_data_with_their_rule():
-    run = a_run()
-    coverage = finding(run, "Statistical vectors")
-    assert (
-        "uniform 0%" in coverage["run"] and "normal 10%" in coverage["run"] and "mvn 95%" in coverage["run"]
-    )
-    assert coverage["verdict"] == "agrees"
-    radii = finding(run, "Uniform vectors")
-    assert radii["verdict"] == "agrees" and "best b = 1.5" in radii["run"]
-    assert finding(run, "The cloud's centre")["verdict"] == "agrees"  # 99.5th percentile, 1.1 x p99
-    share = finding(run, "A few component pairs")  # 12 of 120 pairs against 16 of 32,640
-    assert "12 of 120 pairs (10%)" in share["run"] and share["verdict"] == "differs"
-    assert all(f["rule"] for f in findings(run, REFERENCE))
+def test_threshold_rows_read_the_older_bootstrap_columns_too():
+    counts = [{"threshold": 0.5, "n_all": 3, "n_sample": 4, "sample_low": 2.0, "sample_high": 6.0}]
+    assert threshold_rows(counts, REFERENCE, 16)[4]["run_sample_range"] == "2-6"
 
 
-def test_a_contradicting_run_gets_differs_and_an_open_sweep_unclear():
-    run = a_run(
-        coverage=[{"generator": "uniform", "inside_fraction": 0.8}],
-        radii=[{"b": 2.0, "ks": 0.5, "best": 0}, {"b": 4.0, "ks": 0.2, "best": 1}],
-        origin={
-            "origin_mahalanobis": 1.0,
-            "real_mahalanobis_p99": 4.5,
-            "origin_percentile": 10.0,
-            "components_0_near_edge": 0.0,
-        },
-        structure={"near_gaussian_share": 0.3, "cov_participation_ratio": 9.0, "cov_components_90pct": 12},
-    )
-    assert finding(run, "Statistical vectors")["verdict"] == "differs"
-    radii = finding(run, "Uniform vectors")
-    assert radii["verdict"] == "unclear" and "end of the sweep" in radii["run"]
-    origin = finding(run, "The cloud's centre")
-    assert origin["verdict"] == "differs" and "inside the bulk" in origin["run"]
-    assert finding(run, "The components'")["verdict"] == "differs"
-    assert finding(run, "The cloud is an ellipsoid")["verdict"] == "differs"
-
-
-def test_dominant_pair_overlap_uses_as_many_strongest_pairs_as_the_reference_lists():
-    pairs = [(0, 1)] * 16 + [(5, 6)] * 100  # the 16 strongest are dominant, the many weaker not
-    found = findings(a_run(pairs=pairs), REFERENCE)
-    f = next(f for f in found if "dominant components:" in f["claim"])
-    assert f["run"].startswith("of the 16 strongest pairs, 16 join two")
-    assert f["verdict"] == "agrees" and "15 of 16" in f["claim"]
+def test_summary_rows_carry_the_verdicts_and_the_scale_free_numbers():
+    rows = {(r["section"], r["quantity"]): r for r in summary_rows(a_run(), REFERENCE)}
+    assert rows["findings", "lengths"]["run"] in {"agrees", "partly", "differs", "unclear"}
+    assert rows["radii", "best b / typical component std"]["run"] == pytest.approx(2.0)
+    assert rows["scale", "typical component std"]["reference"] == 0.7
+    assert rows["model", "validation MSE drop in the last epoch"]["run"] == pytest.approx(0.0476, abs=1e-3)
 
 
 def test_summary_page_shows_reference_and_run(tmp_path):
@@ -133,6 +100,32 @@ def test_summary_page_shows_reference_and_run(tmp_path):
     assert '<td class="num">1456</td>' in html and '<td class="num">60</td>' in html
     assert "Findings: the article's claims against this run" in unescape(html)
     assert '<td class="agree">agrees</td>' in html
+    # each finding names the figure that shows it as the report lists it
+    assert "coverage by generator (6. Statistical vectors)" in unescape(html)
+    # the dominant table compares the article's mu with the peak, widths in units of the typical std
+    assert "ref hw / std" in html and "run hw_fine / std" in html and "run peak" in html
+
+
+def test_an_under_trained_model_is_flagged_at_the_top_of_the_page():
+    html = summary_html(a_run(metrics=[{"valid_mse": 0.004}, {"valid_mse": 0.003}]), REFERENCE, "d", "s")
+    assert '<p class="differ">' in html and "may be under-trained" in html
+    assert "may be under-trained" not in summary_html(a_run(), REFERENCE, "d", "s")
+
+
+def test_the_digest_is_valid_restructuredtext_with_every_finding():
+    from docutils.core import publish_parts
+
+    run = a_run()
+    text = digest_rst(run, REFERENCE, "demo, model ae", link_figures=False)
+    # without links it references nothing: Snakemake appends the link targets in the report
+    parts = publish_parts(text, writer="html", settings_overrides={"halt_level": 2, "report_level": 2})
+    body = unescape(parts["body"])
+    assert "system-message" not in parts["body"]
+    for f in findings(run, REFERENCE):
+        assert f.claim in body and f.verdict in body
+    assert "|r| > 0.5" in body  # escaped, not a substitution
+    linked = digest_rst(run, REFERENCE, "demo", link_figures=True)
+    assert "`coverage.png`_" in linked and "`summary.html`_" in linked
 
 
 def test_table_page_renders_rows_truncates_and_links_the_tsv(tmp_path):
@@ -179,7 +172,7 @@ def test_report_summary_has_the_articles_counts_and_the_runs(work, report):
         assert f'<td class="num">{count}</td>' in page
     for row in read_tsv(str(results(work) / "stats" / "threshold_counts.tsv")):
         assert f'<td class="num">{row["n_all"]}</td><td>' in page
-    assert "independent-component vectors: uniform" in page
+    assert "independent: uniform (b = " in page  # drawn at the best-length b
     assert 'download="summary.tsv"' in page
 
 
@@ -195,14 +188,39 @@ def test_report_shows_every_table_as_html_rows(work, report):
     assert '<tr><td class="num">0.1</td>' in counts
 
 
+ARTICLE_SECTIONS = [
+    "0. Findings",
+    "1. Images",
+    "2. Autoencoder training",
+    "3. Latent vector components",
+    "4. Pearson correlation coefficients",
+    "5. Visualization of the correlations",
+    "6. Statistical vectors",
+    "7. Border position of the origin",
+]
+
+
 @pytest.mark.e2e
-def test_summary_is_the_first_category_and_the_structure_figure_is_in(report):
+def test_report_opens_on_the_findings_and_lists_entries_by_name(work, report):
     html = report.read_text()
     cats = json.loads(re.search(r"var categories = (\{.*?\});?\n", html)[1])
-    first = sorted(cats)[0]  # the report's menu lists categories sorted by name
-    assert first == "0. Summary"
-    assert any(p.endswith("report/summary.html") for sub in cats[first].values() for p in sub)
-    assert "structure.png" in html and "uncorrelated_pairs_b1.5.png" in html
+    assert set(ARTICLE_SECTIONS) <= set(cats) and not any("Statistics" in c for c in cats)
+    results = json.loads(re.search(r"var results = (\{.*?\});?\n", html)[1])
+    shown = {p.rsplit("/", 1)[-1]: r for p, r in results.items()}
+    # every entry opens something and is listed by its name, not its path; each table once
+    assert not any(p.endswith(".tsv") for p in results)
+    assert all((r.get("labels") or {}).get("name") for n, r in shown.items() if n != "explorer.html"), shown
+    assert shown["pair_grid_b4.0.png"]["labels"]["b"] == "1: b = 4.0"  # the article's first grid first
+    assert shown["pair_grid_b1.5.png"]["labels"]["b"] == "2: b = 1.5"
+    assert "origin_views.png" in shown and "special_image.png" in shown
+    # the front page: this run's findings, the rule of each, links to their figures
+    desc = unescape(json.loads(re.search(r"var workflow_desc = (\".*?\");\n", html)[1]))
+    digest = (results_dir := results(work)) / "report" / "findings.rst"
+    assert digest.exists() and "Findings of tiny, model ae" in desc
+    summary = read_tsv(str(results_dir / "report" / "summary.tsv"))
+    for row in (r for r in summary if r["section"] == "findings"):
+        assert f"{row['run']}." in desc  # each verdict
+    assert "Rule:" in desc and "showResultInfo" in desc and "system-message" not in desc
 
 
 def chromium() -> str | None:
@@ -216,7 +234,8 @@ def test_browser_renders_the_report_and_its_summary_page(report):
         pytest.skip("chromium is not installed (apt-get install chromium); .ci/run installs it")
     flags = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom"]
     top = subprocess.run([*flags, report.as_uri()], capture_output=True, text=True, timeout=120)
-    assert "0. Summary" in top.stdout and "Start with" in top.stdout, top.stderr[-2000:]
+    assert "0. Findings" in top.stdout and "Findings of tiny" in top.stdout, top.stderr[-2000:]
+    assert "origin at the border: principal axes" in top.stdout
     # the page exactly as the report embeds it, opened as the report's frame opens it: a data URI
     uri = re.search(
         r"data:text/html;charset=[^;]+;filename=summary\.html;base64,[A-Za-z0-9+/=]+", report.read_text()

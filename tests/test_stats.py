@@ -1,11 +1,21 @@
 import numpy as np
 import pytest
 from conftest import model_schema, with_defaults
+from scipy.stats import gaussian_kde
 
 from aelatent.checks import validate_config
 from aelatent.errors import InputError
 from aelatent.io.latents import create_latent_store
-from aelatent.stats.components import FWHM_PER_SD, component_table, fwhm, histograms
+from aelatent.stats.components import (
+    FWHM_PER_SD,
+    component_table,
+    dominant_indices,
+    fine_grid,
+    fwhm,
+    fwhm_bins,
+    fwhm_fine,
+    histograms,
+)
 from aelatent.stats.correlations import (
     correlated_pairs,
     count_pairs,
@@ -113,6 +123,43 @@ def test_fwhm_on_the_articles_grid():
     mode, hw = fwhm(0.5 * (edges[:-1] + edges[1:]), counts)
     assert mode == pytest.approx(1.5, abs=0.2)
     assert hw == pytest.approx(FWHM_PER_SD * 2.0, rel=0.03)
+    # the article's hw: whole bins at or above half the highest one, a multiple of the bin
+    whole = fwhm_bins(counts, 0.125)
+    assert whole / 0.125 == pytest.approx(round(whole / 0.125)) and abs(whole - hw) <= 0.25
+    assert fwhm_bins([0, 1, 3, 4, 2, 0, 4, 0], 0.5) == 1.5  # 3, 4 (the first peak) and 2: not the far 4
+
+
+def kde_fwhm(x: np.ndarray) -> float:
+    """An independent width: the FWHM of scipy's Gaussian KDE (Scott's bandwidth) on a fine grid."""
+    grid = np.linspace(x.min() - x.std(), x.max() + x.std(), 6000)
+    density = gaussian_kde(x)(grid)
+    above = grid[density >= density.max() / 2]
+    return float(above[-1] - above[0])
+
+
+def hw_fine_of(x: np.ndarray) -> float:
+    m = Moments(1).update(x[:, None])
+    lo, width, bins = fine_grid(m)
+    counts, _ = np.histogram(x, lo[0] + width[0] * np.arange(bins + 1))
+    return fwhm_fine(counts, lo[0], width[0])[1]
+
+
+@pytest.mark.parametrize("n", [600, 12_000])  # the tiny run's vectors and the default run's
+def test_hw_fine_is_a_kde_fwhm_at_few_vectors_as_at_many(n):
+    rng = np.random.default_rng(n)
+    shapes = {
+        "normal": lambda: rng.normal(0.4, 0.7, n),
+        "flat-topped": lambda: np.concatenate([rng.normal(-1, 1, n // 2), rng.normal(1, 1, n - n // 2)]),
+        "heavy-tailed": lambda: rng.standard_t(6, n),
+        "uniform": lambda: rng.uniform(-1, 1, n),
+    }
+    for name, draw in shapes.items():
+        ratios = np.array([hw_fine_of(x) / kde_fwhm(x) for x in (draw() for _ in range(8))])
+        assert np.median(ratios) == pytest.approx(1.0, abs=0.2), (name, ratios)
+        assert ((ratios > 0.7) & (ratios < 1.3)).all(), (name, ratios)
+    # and against the truth for a Gaussian: the KDE's own broadening is taken out
+    widths = [hw_fine_of(rng.normal(0, 2.0, n)) for _ in range(8)]
+    assert np.median(widths) == pytest.approx(FWHM_PER_SD * 2.0, rel=0.1)
 
 
 SIGMAS = [0.02, 0.05, 0.2, 1.0, 3.0, 0.5, 0.02]
@@ -134,12 +181,18 @@ def test_hw_fine_is_the_fwhm_whatever_the_width(gaussian_store):
     rows = component_table(m, histograms(path, m, 0.125), n_dominant=3)
     for r, s in zip(rows, SIGMAS, strict=True):
         assert r["hw_fine"] == pytest.approx(FWHM_PER_SD * s, rel=0.03), r
-    # the article's fixed grid cannot resolve a narrow component: hw is mostly the bin
-    assert rows[0]["half_width"] > 2 * FWHM_PER_SD * SIGMAS[0]
+    # the article's fixed grid cannot resolve a narrow component: hw is at least one bin
+    assert rows[0]["hw"] >= 0.125 > 2 * FWHM_PER_SD * SIGMAS[0]
+    for r, s, mu in zip(rows, SIGMAS, MEANS, strict=True):
+        assert abs(r["peak"] - mu) < 0.2 * s, r  # the top of a Gaussian is flat: its peak is noisy
     # dominant = the 3 largest |mean| + hw_fine: 4 (7.06), 3 (2.35), then 5 (1.18) before
-    # 6 (1.1 + 0.047), which its binned width (0.13 or more) would have put first
-    assert rows[6]["mean"] + rows[6]["half_width"] > rows[5]["half_width"]
+    # 6 (1.1 + 0.047), whose binned width (a whole 0.125 bin) more than doubles its true width
+    assert rows[6]["hw"] > 2 * rows[6]["hw_fine"]
     assert [r["index"] for r in rows if r["dominant"]] == [3, 4, 5]
+    score = np.abs([r["mean"] for r in rows]) + [r["hw_fine"] for r in rows]
+    assert dominant_indices([r["mean"] for r in rows], [r["hw_fine"] for r in rows], 3) == sorted(
+        np.argsort(-score)[:3].tolist()
+    )
 
 
 def test_streamed_histograms_equal_numpy(gaussian_store):
@@ -193,7 +246,7 @@ def test_special_points_count_like_numpy_and_flag_empty_steps(tmp_path, caplog):
 
 
 def test_special_pair_is_checked_at_start_up():
-    cfg = with_defaults({"model": {"latent_dim": 16}, "stats": {"special_pair": [3, 15], "n_dominant": 16}})
+    cfg = with_defaults({"model": {"latent_dim": 16}, "stats": {"special_pair": [3, 15], "n_dominant": 5}})
     validate_config(cfg, model_schema())
     validate_config(with_defaults({}), model_schema())
     for bad in ([3, 3], [0, 16], [20, 1]):

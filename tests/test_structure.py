@@ -120,7 +120,7 @@ def test_structure_rows_of_independent_data_look_uncorrelated():
     x = rng.standard_normal((5000, 30))
     m = Moments(30).update(x)
     skew, kurt = skew_kurtosis(*central_powers([x], m.mean))
-    rows, spec = structure_rows(m, skew, kurt, dominant=[0, 1, 2], pairs=[(0, 1), (5, 6)])
+    rows, spec = structure_rows(m, skew, kurt, [0, 1, 2], [(0, 1), (5, 6)], ks=np.full(30, 0.01))
     q = {r["quantity"]: r["value"] for r in rows}
     assert q["n_vectors"] == 5000 and q["dim"] == 30 and q["n_pairs"] == 435
     assert q["corr_eigenvalues_above_edge"] == 0

@@ -111,3 +111,43 @@ def test_coverage_condition_numbers_equal_numpy(run):
     for row in read_tsv(r / "stats" / "coverage.tsv"):
         assert row["condition_raw"] == pytest.approx(evals[-1] / evals[0], rel=1e-3)
         assert row["condition"] == pytest.approx(min(evals[-1] / evals[0], 1 / floor), rel=1e-3)
+
+
+def test_hw_fine_is_a_kde_width_of_the_runs_own_latents(run):
+    """On 600 vectors the binning-free width still measures the distribution, not noise peaks: within
+    20% of the FWHM of scipy's Gaussian KDE of the same latents, component by component."""
+    from scipy.stats import gaussian_kde
+
+    r, _, z = run
+    ratios = []
+    for c in read_tsv(r / "stats" / "components.tsv"):
+        x = z[:, c["index"]]
+        grid = np.linspace(x.min() - x.std(), x.max() + x.std(), 6000)
+        density = gaussian_kde(x)(grid)
+        above = grid[density >= density.max() / 2]
+        ratios.append(c["hw_fine"] / (above[-1] - above[0]))
+    assert np.median(ratios) == pytest.approx(1.0, abs=0.2)
+    assert (np.abs(np.array(ratios) - 1) <= 0.2).mean() >= 0.9
+
+
+def test_gaussianity_and_the_origin_split_equal_numpy(run):
+    r, cfg, z = run
+    from scipy import stats as sps
+
+    for row in read_tsv(r / "stats" / "gaussianity.tsv"):
+        x = z[:, row["index"]]
+        ks = sps.kstest(x, "norm", args=(x.mean(), x.std(ddof=1))).statistic
+        assert ks - 0.025 <= row["ks_normal"] <= ks + 1e-6  # evaluated at bin edges 1/20 std apart
+        assert row["excess_kurtosis"] == pytest.approx(sps.kurtosis(x), abs=1e-6)
+    origin = read_tsv(r / "stats" / "origin.tsv")[0]
+    assert origin["origin_principal"] ** 2 + origin["origin_rest"] ** 2 == pytest.approx(
+        origin["origin_mahalanobis"] ** 2, rel=1e-9
+    )
+    evals = np.linalg.eigvalsh(np.cov(z, rowvar=False))[::-1]
+    k = int(np.argmax(np.cumsum(evals) / evals.sum() >= 0.9 - 1e-12) + 1)
+    assert origin["principal_axes"] == k
+    mean = z.mean(axis=0)
+    u = mean / np.linalg.norm(mean)
+    assert origin["centre_offset_sd"] == pytest.approx(
+        np.linalg.norm(mean) / np.sqrt(u @ np.cov(z, rowvar=False) @ u), rel=1e-6
+    )

@@ -122,6 +122,34 @@ def test_origin_distance_and_percentile(cloud):
 def test_radii_pick_the_b_of_a_uniform_cloud():
     real = np.random.default_rng(3).uniform(-1.25, 1.25, (3000, 64))
     rows, radii = uniform_radii_match(real, [0.5, 1.0, 1.25, 1.5, 2.0], 3000, 0)
-    assert [len(r) for r in radii] == [3000] * 5
+    assert len(radii) == len(rows) and all(len(r) == 3000 for r in radii)
     assert [r["b"] for r in rows if r["best"]] == [1.25]
-    assert rows[2]["ks"] < 0.05 < min(rows[1]["ks"], rows[3]["ks"])
+    coarse = {r["b"]: r for r in rows if not r["refined"]}
+    assert list(coarse) == [0.5, 1.0, 1.25, 1.5, 2.0]
+    assert coarse[1.25]["ks"] < 0.05 < min(coarse[1.0]["ks"], coarse[1.5]["ks"])
+    # refined between the best's neighbours in steps of 0.05, what the sweep lacks
+    assert [r["b"] for r in rows if r["refined"]] == pytest.approx(
+        [1.05, 1.1, 1.15, 1.2, 1.3, 1.35, 1.4, 1.45]
+    )
+
+
+def test_a_coarse_sweep_is_refined_to_the_b_of_the_real_lengths():
+    """Real vectors uniform in [-1.62, 1.62]: a sweep in steps of 1 finds b within 0.05 of 1.62,
+    and the uniform generator is drawn at it when vectors.uniform_b is null."""
+    from aelatent.io.tables import write_tsv
+    from aelatent.vectors.generators import uniform_b
+
+    real = np.random.default_rng(4).uniform(-1.62, 1.62, (4000, 128))
+    rows, _ = uniform_radii_match(real, [1.0, 2.0, 3.0, 4.0], 4000, 0)
+    best = next(r for r in rows if r["best"])
+    assert best["b"] == pytest.approx(1.62, abs=0.05) and best["refined"] == 1
+    bs = np.array([r["b"] for r in rows])
+    assert np.diff(bs[(bs >= 1) & (bs <= 2)]).max() == pytest.approx(0.05)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        write_tsv(rows, f"{d}/radii.tsv")
+        assert uniform_b({"uniform_b": None}, f"{d}/radii.tsv") == best["b"]
+        assert uniform_b({"uniform_b": 1.5}, f"{d}/radii.tsv") == 1.5
+    with pytest.raises(ValueError, match="uniform_b is null"):
+        uniform_b({"uniform_b": None}, None)

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import itertools
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-# Report categories: the article's order of reading, numbered so Snakemake's menu keeps it.
-SUMMARY = "0. Summary"
-DATA = "1. Data"
-TRAINING = "2. Training"
-STATISTICS = "3. Statistics"
-PAIRS = "4. Component pairs"
-VECTORS = "5. Statistical vectors"
-ORIGIN = "6. Origin and border"
+# Report categories: the article's sections in its order of reading, numbered so Snakemake's menu
+# keeps it (and none named like Snakemake's own Statistics page).
+EXPLORE = "0. Explore"  # sorts before "0. Findings": the explorer heads the menu
+SUMMARY = "0. Findings"
+DATA = "1. Images"
+TRAINING = "2. Autoencoder training"
+COMPONENTS = "3. Latent vector components"
+CORRELATIONS = "4. Pearson correlation coefficients"
+PAIRS = "5. Visualization of the correlations"
+VECTORS = "6. Statistical vectors"
+ORIGIN = "7. Border position of the origin"
 COMPARISON = "0. Model comparison"  # sorted first in the report menu, with several models
 
 
@@ -30,7 +34,9 @@ COMPARISON = "0. Model comparison"  # sorted first in the report menu, with seve
 class Output:
     """``kind``: figure, table (a TSV with its own page in the report), page, array, model, store
     (a zarr folder), marker. ``when``: synthetic (only for synthetic images) or compare (only
-    with several models). ``caption``: the report caption's file stem under workflow/report/."""
+    with several models). ``caption``: the report caption's file stem under workflow/report/.
+    ``labels``: how the report lists the entry (``name``; a wildcard's value where it has one), or a
+    function of the job's wildcards and params giving them."""
 
     path: str
     kind: str
@@ -39,7 +45,7 @@ class Output:
     what: str = ""
     when: str | None = None
     subcategory: str | None = None
-    labels: dict = field(default_factory=dict)
+    labels: dict | Callable = field(default_factory=dict)
 
     @property
     def per_model(self) -> bool:
@@ -47,10 +53,23 @@ class Output:
 
 
 def _fig(path, category, caption, what, **kw) -> Output:
+    kw.setdefault("labels", {"name": what})
     return Output(path, "figure", category, caption, what, **kw)
 
 
+def _b_labels(name: str):
+    """Labels of a figure per b: the report lists entries sorted by their labels, so each b's label
+    starts with its place in figures.b_values (the rule's param ``b_rank``): the article's b = 4.0
+    first, not the smallest b."""
+
+    def labels(wildcards, params) -> dict:
+        return {"name": name, "b": f"{params.b_rank}: b = {wildcards.b}"}
+
+    return labels
+
+
 def _table(path, category, caption, what, **kw) -> Output:
+    kw.setdefault("labels", {"name": f"{what} (table)"})
     return Output(path, "table", category, caption, what, **kw)
 
 
@@ -61,7 +80,7 @@ OUTPUTS: dict[str, Output] = {
     # training
     "model": Output("{model}/model/model.pt", "model", what="weights, settings, metrics"),
     "metrics": _table("{model}/model/metrics.tsv", TRAINING, "metrics", "loss and speed per epoch"),
-    "loss_curve": _fig("{model}/figures/loss_curve", TRAINING, "loss_curve", "training curves"),
+    "loss_curve": _fig("{model}/figures/loss_curve", TRAINING, "loss_curve", "loss curve"),
     "reconstructions": _fig(
         "{model}/figures/reconstructions", TRAINING, "reconstructions", "validation images and decodings"
     ),
@@ -78,37 +97,41 @@ OUTPUTS: dict[str, Output] = {
     "moments": Output("{model}/stats/moments.npz", "array", what="n, mean, m2 over all N (float64)"),
     "sample": Output("{model}/stats/sample.npz", "array", what="the seeded M-sample: index, z"),
     "components": _table(
-        "{model}/stats/components.tsv", STATISTICS, "components", "per-component statistics"
+        "{model}/stats/components.tsv", COMPONENTS, "components", "per-component statistics"
     ),
     "dominant_components": _table(
-        "{model}/stats/dominant_components.tsv", STATISTICS, "dominant_components", "the dominant components"
+        "{model}/stats/dominant_components.tsv", COMPONENTS, "dominant_components", "the dominant components"
     ),
     "histograms": Output("{model}/stats/histograms.npz", "array", what="per-component histograms"),
     "threshold_counts": _table(
-        "{model}/stats/threshold_counts.tsv", STATISTICS, "threshold_counts", "pairs above each threshold"
+        "{model}/stats/threshold_counts.tsv", CORRELATIONS, "threshold_counts", "pairs above each threshold"
     ),
-    "pairs": _table("{model}/stats/pairs.tsv", STATISTICS, "pairs", "correlated pairs, strongest first"),
+    "pairs": _table("{model}/stats/pairs.tsv", CORRELATIONS, "pairs", "correlated pairs, strongest first"),
     "corr": Output("{model}/stats/corr.npy", "array", what="the correlation matrix over all N"),
     "special_points": _table(
-        "{model}/stats/special_points.tsv", STATISTICS, "special_points", "the special-points slice"
+        "{model}/stats/special_points.tsv", CORRELATIONS, "special_points", "the special-points slice"
     ),
     "factor_correlations": _table(
         "{model}/stats/factor_correlations.tsv",
-        STATISTICS,
+        COMPONENTS,
         "factor_correlations",
         "components against generating factors",
         when="synthetic",
     ),
-    "structure": _table("{model}/stats/structure.tsv", STATISTICS, "structure", "numbering-free structure"),
-    "spectrum": _table("{model}/stats/spectrum.tsv", STATISTICS, "spectrum", "eigenvalue spectra"),
-    "gaussianity": _table("{model}/stats/gaussianity.tsv", STATISTICS, "gaussianity", "skew, kurtosis"),
+    "structure": _table("{model}/stats/structure.tsv", CORRELATIONS, "structure", "numbering-free structure"),
+    "spectrum": _table("{model}/stats/spectrum.tsv", CORRELATIONS, "spectrum", "eigenvalue spectra"),
+    "gaussianity": _table(
+        "{model}/stats/gaussianity.tsv", COMPONENTS, "gaussianity", "each component's shape"
+    ),
     "radii": _table(
         "{model}/stats/radii.tsv", VECTORS, "radii_table", "length match of uniform vectors per b"
     ),
     "radii_arrays": Output("{model}/stats/radii.npz", "array", what="real and uniform vector lengths"),
     "coverage": _table("{model}/stats/coverage.tsv", VECTORS, "coverage", "generators against the cloud"),
     "origin": _table("{model}/stats/origin.tsv", ORIGIN, "origin_table", "the origin against the cloud"),
-    "origin_arrays": Output("{model}/stats/origin.npz", "array", what="held-out distances, 0's positions"),
+    "origin_arrays": Output(
+        "{model}/stats/origin.npz", "array", what="held-out distances, 0's positions, the origin's views"
+    ),
     # statistical vectors
     "vectors": Output("{model}/vectors/{generator}.npy", "array", what="a generator's vectors"),
     # figures
@@ -118,7 +141,7 @@ OUTPUTS: dict[str, Output] = {
         "pair_grid",
         "correlated pairs, uniform vectors in [-b, b]",
         subcategory="correlated pairs",
-        labels={"figure": "correlated pairs", "b": "{b}"},
+        labels=_b_labels("correlated pairs"),
     ),
     "uncorrelated_pairs": _fig(
         "{model}/figures/uncorrelated_pairs_b{b}",
@@ -126,7 +149,7 @@ OUTPUTS: dict[str, Output] = {
         "uncorrelated_pairs",
         "non-correlated dominant pairs",
         subcategory="non-correlated pairs",
-        labels={"figure": "non-correlated pairs", "b": "{b}"},
+        labels=_b_labels("non-correlated pairs"),
     ),
     "border_density": _fig(
         "{model}/figures/border_density",
@@ -134,38 +157,69 @@ OUTPUTS: dict[str, Output] = {
         "border_density",
         "density towards the border",
         subcategory="border density",
-        labels={"figure": "border density", "b": "-"},
+        labels={"name": "border density"},
+    ),
+    "special_image": _fig(
+        "{model}/figures/special_image",
+        PAIRS,
+        "special_image",
+        "the highlighted real image",
+        subcategory="the highlighted image",
     ),
     "component_histograms": _fig(
-        "{model}/figures/component_histograms", STATISTICS, "component_histograms", "histograms"
+        "{model}/figures/component_histograms", COMPONENTS, "component_histograms", "component histograms"
     ),
     "correlation_heatmap": _fig(
-        "{model}/figures/correlation_heatmap", STATISTICS, "correlation_heatmap", "clustered heatmap"
+        "{model}/figures/correlation_heatmap", CORRELATIONS, "correlation_heatmap", "correlation heatmap"
     ),
     "threshold_counts_figure": _fig(
-        "{model}/figures/threshold_counts", STATISTICS, "threshold_counts_figure", "pair counts"
+        "{model}/figures/threshold_counts", CORRELATIONS, "threshold_counts_figure", "pair counts"
     ),
-    "structure_figure": _fig("{model}/figures/structure", STATISTICS, "structure_figure", "spectra, |r|"),
+    "structure_figure": _fig(
+        "{model}/figures/structure", CORRELATIONS, "structure_figure", "spectra, |r|, shapes"
+    ),
     "factor_correlations_figure": _fig(
         "{model}/figures/factor_correlations",
-        STATISTICS,
+        COMPONENTS,
         "factor_correlations_figure",
         "components against factors",
         when="synthetic",
     ),
     "radii_figure": _fig("{model}/figures/radii", VECTORS, "radii", "lengths against uniform vectors"),
-    "coverage_figure": _fig("{model}/figures/coverage", VECTORS, "coverage_figure", "inside fractions"),
-    "origin_figure": _fig("{model}/figures/origin", ORIGIN, "origin", "where the origin sits"),
+    "coverage_figure": _fig("{model}/figures/coverage", VECTORS, "coverage_figure", "coverage by generator"),
+    "origin_figure": _fig("{model}/figures/origin", ORIGIN, "origin", "the origin's distance, per component"),
+    "origin_views": _fig(
+        "{model}/figures/origin_views", ORIGIN, "origin_views", "the origin in the principal axes and beyond"
+    ),
     "decoded": _fig(
         "{model}/figures/decoded_{generator}",
         VECTORS,
         "decoded",
         "a generator's vectors decoded",
-        labels={"generator": "{generator}"},
+        subcategory="decoded faces",
+        labels={"name": "decoded faces", "generator": "{generator}"},
     ),
     # pages
-    "summary": Output("{model}/report/summary.html", "page", SUMMARY, "summary", "the summary page"),
+    "explorer": Output(
+        "{model}/report/explorer.html",
+        "page",
+        EXPLORE,
+        "explorer",
+        "the interactive explorer",
+        labels={"name": "explorer: any pair of components, any point and its face"},
+    ),
+    "summary": Output(
+        "{model}/report/summary.html",
+        "page",
+        SUMMARY,
+        "summary",
+        "the summary page",
+        labels={"name": "summary page: findings and the numbers behind them"},
+    ),
     "summary_table": Output("{model}/report/summary.tsv", "array", what="the summary page's numbers"),
+    "summary_digest": Output(
+        "{model}/report/findings.rst", "array", what="the findings as the report's front page shows them"
+    ),
     # several models side by side
     "comparison": Output("compare/models.tsv", "array", what="one row per model", when="compare"),
     "comparison_page": Output(

@@ -8,6 +8,10 @@ REF = {
 }
 SAMPLE = rules.sample_latents.output[0]
 
+# each pair-grid b's place in figures.b_values: the report lists the grids in that order (the
+# registry's labels read it), the article's b = 4.0 first
+B_RANK = {str(b): k + 1 for k, b in enumerate(FIG["b_values"])}
+
 
 rule plot_pair_grid:
     input:
@@ -30,9 +34,33 @@ rule plot_pair_grid:
         special_index=FIG["special_index"],
         seed=config["seed"],
         dpi=FIG["dpi"],
+        b_rank=lambda w: B_RANK[w.b],
         code=code("plot_pair_grid"),
     script:
         "../../scripts/plot_pair_grid.py"
+
+
+rule plot_special_image:
+    input:
+        **LATENTS,
+        images=rules.prepare_images.output[0],
+        model=rules.train_model.output.model,
+    output:
+        out("special_image"),
+    log:
+        f"{M}/logs/plot_special_image.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        special_index=FIG["special_index"],
+        dpi=FIG["dpi"],
+        code=code("plot_special_image"),
+    script:
+        "../../scripts/plot_special_image.py"
 
 
 rule plot_uncorrelated_pairs:
@@ -58,6 +86,7 @@ rule plot_uncorrelated_pairs:
         special_index=FIG["special_index"],
         seed=config["seed"],
         dpi=FIG["dpi"],
+        b_rank=lambda w: B_RANK[w.b],
         code=code("plot_uncorrelated_pairs"),
     script:
         "../../scripts/plot_uncorrelated_pairs.py"
@@ -205,7 +234,8 @@ rule plot_origin:
         table=rules.origin_border.output.table,
         arrays=rules.origin_border.output.arrays,
     output:
-        out("origin_figure"),
+        figure=out("origin_figure"),
+        views=out("origin_views"),
     log:
         f"{M}/logs/plot_origin.log",
     conda:

@@ -16,6 +16,7 @@ rule summarize:
     output:
         html=out("summary"),
         table=out("summary_table"),
+        digest=out("summary_digest"),
     log:
         f"{M}/logs/summarize.log",
     conda:
@@ -29,6 +30,9 @@ rule summarize:
         run=lambda w: f"{config['run']}, model {w.model}",
         source=config["dataset"]["source"],
         pair_threshold=config["stats"]["pair_threshold"],
+        uniform_b=config["vectors"]["uniform_b"],
+        # figure file names are unique in the report only with one model
+        link_figures=not COMPARE,
         code=code("summarize"),
     script:
         "../../scripts/summarize.py"

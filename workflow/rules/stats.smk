@@ -178,6 +178,7 @@ rule correlation_structure:
         **LATENTS,
         moments=rules.merge_moments.output[0],
         components=rules.component_stats.output.table,
+        hist=rules.component_stats.output.hist,
         pairs=rules.correlations.output.pairs,
     output:
         table=out("structure"),

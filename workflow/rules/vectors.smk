@@ -7,9 +7,37 @@ CLOUD = {
 }
 
 
-rule generate_vectors:
+rule match_radii:
     input:
         rules.sample_latents.output[0],
+    output:
+        table=out("radii"),
+        arrays=out("radii_arrays"),
+    log:
+        f"{M}/logs/match_radii.log",
+    conda:
+        "../../envs/aelatent.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        b_sweep=VEC["b_sweep"],
+        seed=config["seed"],
+        code=code("match_radii"),
+    script:
+        "../../scripts/match_radii.py"
+
+
+rule generate_vectors:
+    input:
+        sample=rules.sample_latents.output[0],
+        # the uniform generator at the best-length b (vectors.uniform_b null) reads the radii table
+        radii=lambda w: (
+            expand(rules.match_radii.output.table, model=w.model)
+            if w.generator == "uniform" and VEC["uniform_b"] is None
+            else []
+        ),
     output:
         out("vectors"),
     log:
@@ -51,28 +79,6 @@ rule decode_vectors:
         code=code("decode_vectors"),
     script:
         "../../scripts/decode_vectors.py"
-
-
-rule match_radii:
-    input:
-        rules.sample_latents.output[0],
-    output:
-        table=out("radii"),
-        arrays=out("radii_arrays"),
-    log:
-        f"{M}/logs/match_radii.log",
-    conda:
-        "../../envs/aelatent.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        b_sweep=VEC["b_sweep"],
-        seed=config["seed"],
-        code=code("match_radii"),
-    script:
-        "../../scripts/match_radii.py"
 
 
 rule coverage:

@@ -63,16 +63,17 @@ def prepare_images(ds: dict, out: str, *, threads: int, seed: int, path: str | N
     attrs = {"source": source, "image_size": size, "crop": ds.get("crop"), "seed": seed}
     if source == "synthetic":
         n = limit if limit is not None else 10_000
-        factors = synthetic.sample_factors(n, seed)
+        variant = ds["synthetic"]
+        factors = synthetic.sample_factors(n, seed, variant)
         split = random_split(n, ds["valid_fraction"], ds["test_fraction"], seed)
         return write_image_store(
             out,
             n,
-            lambda a, b: (synthetic.render_faces(factors[a:b], size), np.ones(b - a, bool), {}),
+            lambda a, b: (synthetic.render_faces(factors[a:b], size, variant), np.ones(b - a, bool), {}),
             split=split,
-            attrs=attrs,
+            attrs={**attrs, "synthetic": variant},
             factors=factors,
-            factor_names=synthetic.FACTOR_NAMES,
+            factor_names=synthetic.factor_names(variant),
             **common,
         )
     path = path if path is not None else ds.get("path")

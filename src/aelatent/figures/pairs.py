@@ -48,7 +48,7 @@ def overlays(latents_path: str, dim: int, *, b: float, num_stat: int, special_in
         "stat": uniform(num_stat, dim, b, rng(seed, f"pair_grid:uniform:{b:g}")),
         "stat_label": f"{num_stat} uniform vectors in [-{b:g}, {b:g}]",
         "special": special,
-        "special_label": f"image {idx}",
+        "special_label": f"real image {idx} (the highlighted image)",
     }
 
 

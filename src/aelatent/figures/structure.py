@@ -7,7 +7,7 @@ import numpy as np
 from ..io.sample import load_sample
 from ..io.tables import read_tsv
 from ..plots.structure import plot_structure
-from ..stats.structure import KURTOSIS_LIMIT, SKEW_LIMIT, off_diagonal_abs
+from ..stats.structure import off_diagonal_abs
 
 
 def structure_figure(
@@ -24,7 +24,5 @@ def structure_figure(
         info,
         out,
         thresholds=thresholds,
-        skew_limit=SKEW_LIMIT,
-        kurtosis_limit=KURTOSIS_LIMIT,
         dpi=dpi,
     )

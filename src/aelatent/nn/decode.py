@@ -26,3 +26,15 @@ def reconstruct(model_path: str, images: np.ndarray) -> np.ndarray:
     model = load_model(model_path)
     with torch.inference_mode():
         return to_uint8(model(to_input(torch.from_numpy(images))))
+
+
+def decoder(model_path: str):
+    """A function from latent vectors (n, D) to uint8 images (n, H, W, 3) through the trained
+    decoder, the model loaded once: what a torch-free page builder is handed to decode with."""
+    model = load_model(model_path)
+
+    def decode(vectors: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return to_uint8(model.decode(torch.as_tensor(np.asarray(vectors), dtype=torch.float32)))
+
+    return decode

@@ -68,6 +68,35 @@ def place_labels(
         placed.append(box)
 
 
+def stagger_tick_labels(ax, axis: str = "x", max_levels: int = 8, gap_px: float = 1.0) -> None:
+    """Move tick labels that would overprint their neighbours onto further rows (x) or columns
+    (y), each reached by a longer tick, so every label stays readable; a label that finds no free
+    place within ``max_levels`` is hidden (its tick stays). Call it once the layout is final."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ticks = [t for t in (ax.xaxis if axis == "x" else ax.yaxis).get_major_ticks() if t.label1.get_text()]
+    boxes = [t.label1.get_window_extent(renderer) for t in ticks]
+    if not boxes:
+        return
+    depth_pt = max(b.height if axis == "x" else b.width for b in boxes) * 72.0 / fig.dpi + 1.0
+    ends: list[float] = []  # per level, where its last label ends along the axis
+    for t, box in sorted(
+        zip(ticks, boxes, strict=True), key=lambda tb: tb[1].x0 if axis == "x" else tb[1].y0
+    ):
+        start, end = (box.x0, box.x1) if axis == "x" else (box.y0, box.y1)
+        level = next((k for k, e in enumerate(ends) if e + gap_px <= start), len(ends))
+        if level >= max_levels:
+            t.label1.set_visible(False)
+            continue
+        if level == len(ends):
+            ends.append(end)
+        ends[level] = end
+        length = t.tick1line.get_markersize()
+        t.tick1line.set_markersize(length + level * depth_pt)
+        t.set_pad(t.get_pad() + level * depth_pt)
+
+
 def tile(images: np.ndarray, cols: int) -> np.ndarray:
     """(n, H, W, 3) uint8 -> one mosaic image, ``cols`` per row, 1 px white gaps."""
     n, h, w, c = images.shape

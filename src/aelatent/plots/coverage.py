@@ -33,7 +33,7 @@ def plot_coverage(rows: list[dict], out, dpi: int = 96) -> None:
         else:
             top = max(max(values), ref, 1e-9)
             ax.set_ylim(-0.03 * top, 1.15 * top)
-        ax.set_xticks(range(len(rows)), names, fontsize=9)
+        ax.set_xticks(range(len(rows)), [n.replace("_", "_\n") for n in names], fontsize=9)
         ax.set_ylabel(label)
         ax.legend(fontsize=8, loc="upper right")
     legend = {

@@ -6,13 +6,25 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 
-from .common import place_labels, save
+from .common import place_labels, save, stagger_tick_labels
+
+# Twenty colours told apart on white (after Trubetskoy's list of 20 distinct colours, its two palest
+# replaced by black and slate), none the grey of the ordinary components.
+DISTINCT = (
+    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#000075",
+    "#800000", "#469990", "#808000", "#bfef45", "#000000", "#ffe119", "#fabed4", "#dcbeff", "#aaffc3",
+    "#ffd8b1", "#5c5c8a",
+)  # fmt: skip
+LINE_STYLES = ("-", "--", "-.")
 
 
 def dominant_styles(n: int) -> list[dict]:
-    """Up to 20 dominant curves told apart by colour and line style: ten colours, solid then dashed."""
-    colours = plt.cm.tab10(np.arange(10))
-    return [{"color": colours[k % 10], "ls": "-" if k < 10 else "--"} for k in range(n)]
+    """Up to 20 dominant curves, each its own colour, line styles cycling on top (beyond 20 the
+    colours repeat with another style)."""
+    return [
+        {"color": DISTINCT[k % len(DISTINCT)], "ls": LINE_STYLES[(k + k // len(DISTINCT)) % len(LINE_STYLES)]}
+        for k in range(n)
+    ]
 
 
 def plot_component_histograms(
@@ -25,11 +37,12 @@ def plot_component_histograms(
     reference_name: str = "reference",
 ) -> None:
     """Left: every component's value distribution, the dominant ones in colour and listed in the
-    legend. Right: each component's peak position mu (the histogram's mode, the article's mu)
-    against its width at half maximum hw, the dominant ones labelled; ``reference`` rows (index,
-    mu, hw) are drawn beside them, as their indices are not comparable."""
+    legend. Right: each component's peak position (what the article calls mu) against its full
+    width at half maximum hw_fine (the width the dominant components are ranked by), the dominant
+    ones labelled, with the line where |mean| + hw_fine equals the smallest dominant score;
+    ``reference`` rows (index, mu, hw) are drawn beside them, as their indices are not comparable."""
     centres = 0.5 * (edges[:-1] + edges[1:])
-    dom = sorted((r for r in components if r["dominant"]), key=lambda r: -r["half_width"])
+    dom = sorted((r for r in components if r["dominant"]), key=lambda r: -r["hw_fine"])
     rest = [r for r in components if not r["dominant"]]
     styles = dominant_styles(len(dom))
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(16, 6.5), gridspec_kw={"width_ratios": [1.25, 1]})
@@ -55,14 +68,14 @@ def plot_component_histograms(
     )
 
     bx.scatter(
-        [r["mode"] for r in rest],
-        [r["half_width"] for r in rest],
+        [r["peak"] for r in rest],
+        [r["hw_fine"] for r in rest],
         s=14,
         color="0.65",
         label="other components",
     )
     for r, st in zip(dom, styles, strict=True):
-        bx.scatter(r["mode"], r["half_width"], s=55, color=st["color"], edgecolors="black", linewidths=0.6)
+        bx.scatter(r["peak"], r["hw_fine"], s=55, color=st["color"], edgecolors="black", linewidths=0.6)
     bx.scatter([], [], s=55, color="white", edgecolors="black", label="dominant (index shown)")
     if reference:
         bx.scatter(
@@ -76,32 +89,42 @@ def plot_component_histograms(
             label=f"{reference_name}: dominant",
         )
     bx.axvline(0, color="k", lw=0.6)
-    bx.set_xlabel("peak position mu (histogram mode)")
-    bx.set_ylabel("width at half maximum hw")
-    bx.set_title("Dominant components: large |mu| or large hw")
+    if dom:
+        cut = min(abs(r["mean"]) + r["hw_fine"] for r in dom)
+        x = np.linspace(-cut, cut, 3)
+        bx.plot(x, cut - np.abs(x), ":", color="0.3", lw=1, label="|mean| + hw_fine = smallest dominant")
+    bx.set_xlabel("peak position (what the article calls mu)")
+    bx.set_ylabel("full width at half maximum hw_fine")
+    bx.set_title(f"The {len(dom)} dominant components: largest |mean| + hw_fine")
     bx.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
     fig.tight_layout()
     place_labels(
         bx,
-        np.array([[r["mode"], r["half_width"]] for r in dom]).reshape(-1, 2),
+        np.array([[r["peak"], r["hw_fine"]] for r in dom]).reshape(-1, 2),
         [str(r["index"]) for r in dom],
-        avoid=np.array([[r["mode"], r["half_width"]] for r in rest]).reshape(-1, 2),
+        avoid=np.array([[r["peak"], r["hw_fine"]] for r in rest]).reshape(-1, 2),
         fontsize=8,
     )
     save(fig, out, dpi)
+
+
+def cluster_order(corr: np.ndarray) -> np.ndarray:
+    """The components in clustered order: average-linkage clustering on 1 - |corr|, so
+    correlated groups sit together (the heatmap's and the explorer's order)."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    dist = np.clip(1.0 - np.abs(np.nan_to_num(corr)), 0, None)
+    np.fill_diagonal(dist, 0.0)
+    return leaves_list(linkage(squareform(dist, checks=False), method="average"))
 
 
 def plot_correlation_heatmap(corr: np.ndarray, components: list[dict], out, dpi: int = 96) -> None:
     """The full matrix (|corr| would hide the sign), rows ordered by clustering on 1 - |corr| so
     correlated groups form blocks. Index labels in clustered order are unreadable beyond a few
     dozen, so larger matrices label only the dominant components, where they sit."""
-    from scipy.cluster.hierarchy import leaves_list, linkage
-    from scipy.spatial.distance import squareform
-
     c = np.nan_to_num(corr)
-    dist = np.clip(1.0 - np.abs(c), 0, None)
-    np.fill_diagonal(dist, 0.0)
-    order = leaves_list(linkage(squareform(dist, checks=False), method="average"))
+    order = cluster_order(corr)
     dominant = {r["index"] for r in components if r["dominant"]}
     fig, ax = plt.subplots(figsize=(9.5, 8.5))
     im = ax.imshow(c[np.ix_(order, order)], cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
@@ -118,6 +141,8 @@ def plot_correlation_heatmap(corr: np.ndarray, components: list[dict], out, dpi:
     ax.set_xlabel(f"component, in clustered order ({what})")
     ax.set_ylabel(f"component, in clustered order ({what})")
     ax.set_title(f"Correlation matrix of all {len(order)} components")
+    stagger_tick_labels(ax, "x")
+    stagger_tick_labels(ax, "y")
     save(fig, out, dpi)
 
 

@@ -50,3 +50,26 @@ def plot_pair_grid(
     fig.suptitle(title, fontsize=14)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     save(fig, out, dpi)
+
+
+def plot_special_image(
+    image: np.ndarray, recon: np.ndarray, z: np.ndarray, title: str, out, dpi: int = 96
+) -> None:
+    """The pair grids' highlighted real image beside its reconstruction, and its latent vector's
+    components (the orange point's coordinates in every panel)."""
+    fig = plt.figure(figsize=(11, 3.6))
+    grid = fig.add_gridspec(1, 3, width_ratios=[1, 1, 2.6])
+    for k, (img, name) in enumerate([(image, "the image"), (recon, "its reconstruction")]):
+        ax = fig.add_subplot(grid[0, k])
+        ax.imshow(img, interpolation="nearest")
+        ax.set_title(name, fontsize=10)
+        ax.axis("off")
+    ax = fig.add_subplot(grid[0, 2])
+    ax.bar(np.arange(len(z)), z, width=1.0, color="orange", edgecolor="none")
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xlabel("latent component")
+    ax.set_ylabel("value")
+    ax.set_title("its latent vector", fontsize=10)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    save(fig, out, dpi)

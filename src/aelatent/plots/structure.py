@@ -17,13 +17,12 @@ def plot_structure(
     out,
     *,
     thresholds=(),
-    skew_limit: float = 0.5,
-    kurtosis_limit: float = 1.0,
     dpi: int = 96,
 ) -> None:
     """Four panels: the correlation matrix's eigenvalues against the noise edge; the share of
-    variance in the leading principal axes; the distribution of |r| over all pairs; skew against
-    excess kurtosis per component. ``info`` holds structure.tsv's quantities."""
+    variance in the leading principal axes; the distribution of |r| over all pairs; each
+    component's KS distance to its fitted normal against its excess kurtosis, with the limit below
+    which it counts as Gaussian. ``info`` holds structure.tsv's quantities."""
     fig, axes = plt.subplots(2, 2, figsize=(14, 10))
     a, b, c, d = axes.flat
     rank = np.array([r["rank"] for r in spectrum])
@@ -36,8 +35,8 @@ def plot_structure(
     a.set_xlabel("eigenvalue rank")
     a.set_ylabel("eigenvalue of the correlation matrix")
     a.set_title(
-        f"{int(info['corr_eigenvalues_above_edge'])} eigenvalues above the noise edge; participation "
-        f"ratio {info['corr_participation_ratio']:.3g} of {len(rank)}",
+        f"{int(info['corr_eigenvalues_above_edge'])} eigenvalues above the noise edge; correlation "
+        f"participation ratio {info['corr_participation_ratio']:.3g} of {len(rank)}",
         fontsize=10,
     )
     a.legend(fontsize=8)
@@ -56,7 +55,8 @@ def plot_structure(
     b.set_xlabel("leading principal axes (log scale)")
     b.set_ylabel("cumulative share (%)")
     b.set_title(
-        f"Variance spreads over {info['cov_participation_ratio']:.3g} directions (participation ratio)",
+        f"Variance spreads over {info['cov_participation_ratio']:.3g} directions (covariance "
+        "participation ratio)",
         fontsize=10,
     )
     b.legend(fontsize=8, loc="lower right")
@@ -78,32 +78,21 @@ def plot_structure(
     )
     c.legend(fontsize=8)
 
-    sk = np.array([r["skew"] for r in shape], dtype=float)
     ku = np.array([r["excess_kurtosis"] for r in shape], dtype=float)
+    ks = np.array([r.get("ks_normal", np.nan) for r in shape], dtype=float)
     dom = np.array([bool(r["dominant"]) for r in shape])
-    d.add_patch(
-        plt.Rectangle(
-            (-skew_limit, -kurtosis_limit),
-            2 * skew_limit,
-            2 * kurtosis_limit,
-            color="tab:green",
-            alpha=0.15,
-            label="near-Gaussian (rule of thumb)",
-        )
-    )
-    d.scatter(sk[~dom], ku[~dom], s=12, color="0.5", label="other components")
+    limit = float(info.get("ks_limit", np.nan))
+    d.axhline(limit, color="tab:green", ls="--", label=f"limit {limit:.3g}: below it Gaussian")
+    d.axvline(0, color="0.5", lw=0.8)
+    d.scatter(ku[~dom], ks[~dom], s=12, color="0.5", label="other components")
     d.scatter(
-        sk[dom], ku[dom], s=40, color="tab:red", edgecolors="black", lw=0.5, label="dominant components"
+        ku[dom], ks[dom], s=40, color="tab:red", edgecolors="black", lw=0.5, label="dominant components"
     )
-    d.scatter(0, 0, marker="+", s=150, color="black", label="Gaussian")
-    d.set_xlabel("skew")
-    d.set_ylabel("excess kurtosis")
-    d.set_title(
-        f"{info['near_gaussian_share']:.0%} of components near-Gaussian "
-        f"(|skew| < {skew_limit:g}, |excess kurtosis| < {kurtosis_limit:g})",
-        fontsize=10,
-    )
-    d.legend(fontsize=8, loc="best", framealpha=0.9)
+    d.set_xlabel("excess kurtosis (< 0: flat-topped, > 0: heavy-tailed)")
+    d.set_ylabel("KS distance to a normal with the same mean and std")
+    share = info.get("near_gaussian_share", float("nan"))
+    d.set_title(f"{share:.0%} of components Gaussian by the KS distance", fontsize=10)
+    d.legend(fontsize=8, loc="upper center", framealpha=0.9)
     fig.suptitle("Correlation structure without component numbers, and the shape of each component")
     fig.tight_layout()
     save(fig, out, dpi)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..io.atomic import write_text_atomic
 from ..io.tables import read_tsv, write_tsv
 from ..kinds import DEFAULT, KIND_SETTINGS, KINDS
+from .findings import pair_total, pct
 from .html import download_link, esc, fmt, page, table
-from .summary import pair_total, pct
 from .tables import COLUMNS
 
 NAN = float("nan")
@@ -25,11 +23,6 @@ PATH_KEYS = ("metrics", "counts", "structure", "components", "origin", "coverage
 # other kinds' keys (checks.model_settings), so a missing one is NaN here.
 PRIOR = "standard_normal"  # the generator drawing N(0, I)
 INSIDE = 0.5  # a model's cloud "holds" a generator's vectors when at least this share lies inside
-# Dominant components: more than OUTLIER_MADS robust standard deviations above the median.
-OUTLIER_MADS = 3.0
-MAD_SCALE = 1.4826  # MAD -> standard deviation for a Gaussian
-MEAN_AD_SCALE = 1.2533  # mean absolute deviation -> standard deviation, when the MAD is 0
-
 MEANINGS = {
     "model": "model name (its key under the config's models)",
     "kind": "; ".join(f"{k.name}: {k.description}" for k in KINDS.values()),
@@ -43,9 +36,8 @@ MEANINGS = {
     "effective_rank": "effective rank of the correlation matrix, exp(entropy of its eigenvalues): "
     "D if the components are uncorrelated",
     "effective_rank_share": "effective_rank / D: 1 if uncorrelated, comparable across D",
-    "dominant": f"components whose |mean| or hw_fine lies more than {OUTLIER_MADS:g} scaled MADs "
-    f"({MAD_SCALE}·MAD) above the median of that quantity over all components: the article's "
-    "'relatively large absolute mean values or a relatively large half-width'",
+    "dominant": "dominant components: the model's components.tsv flags, by the run's one rule (the "
+    "stats.n_dominant components with the largest |mean| + hw_fine)",
     "origin_mahalanobis": COLUMNS["origin_mahalanobis"],
     "origin_percentile": COLUMNS["origin_percentile"],
     "inside_<generator>": "the generator's " + COLUMNS["inside_fraction"] + " (coverage.tsv inside_fraction)",
@@ -68,35 +60,10 @@ def _key(t: float) -> str:
     return f"{float(t):g}"
 
 
-def robust_outliers(values) -> np.ndarray:
-    """Which values lie more than OUTLIER_MADS robust standard deviations above the median.
-
-    The robust standard deviation is 1.4826 times the median absolute deviation (MAD); should
-    more than half the values be equal, so that the MAD is 0, it is 1.2533 times the mean absolute
-    deviation instead, and if that is 0 too no value stands out. NaN is never an outlier."""
-    x = np.asarray(values, dtype=float)
-    out = np.zeros(x.shape, dtype=bool)
-    ok = np.isfinite(x)
-    if not ok.any():
-        return out
-    med = np.median(x[ok])
-    dev = np.abs(x[ok] - med)
-    scale = MAD_SCALE * np.median(dev) or MEAN_AD_SCALE * dev.mean()
-    if scale > 0:
-        out[ok] = x[ok] > med + OUTLIER_MADS * scale
-    return out
-
-
 def dominant_count(components: list[dict]) -> int:
-    """Dominant components by a data-driven rule. The article calls components dominant that have
-    "either relatively large absolute mean values or a relatively large half-width"; here that is
-    |mean| or hw_fine more than 3 scaled MADs (1.4826·MAD) above its median over all components
-    (``robust_outliers``), either one sufficing."""
-    if not components:
-        return 0
-    big_mean = robust_outliers([abs(_num(c.get("mean"))) for c in components])
-    wide = robust_outliers([_num(c.get("hw_fine")) for c in components])
-    return int((big_mean | wide).sum())
+    """The components a model's components.tsv flags dominant: the run's one definition
+    (``stats.components.dominant_rule``), the same the figures and the summary use."""
+    return sum(bool(c.get("dominant")) for c in components)
 
 
 def model_row(name: str, settings: dict | None, paths: dict, thresholds) -> dict:

@@ -16,14 +16,12 @@ COLUMNS = {
     "index": "component number (arbitrary: another model numbers its components differently)",
     "mean": "exact mean over all N vectors",
     "std": "exact standard deviation over all N vectors",
-    "mode": "histogram peak position: the article's mu",
-    "mu": "exact mean over all N vectors (the article's mu is the peak position, see mode)",
-    "half_width": "width at half maximum of the component's histogram on the article's bin grid",
-    "hw": "width at half maximum on the article's bin grid: the article's hw",
-    "hw_fine": "width at half maximum on a grid scaled to the component's spread",
+    "peak": "where the component's smoothed histogram peaks: what the article calls mu",
+    "hw": "full width at half maximum on the article's 0.125 grid, in whole bins: the article's hw",
+    "hw_fine": "full width at half maximum free of the binning (kernel density, its broadening removed)",
     "min": "smallest value over all N vectors",
     "max": "largest value over all N vectors",
-    "dominant": "1 = among the n_dominant components with the largest |mean| + width",
+    "dominant": "1 = among the n_dominant components with the largest |mean| + hw_fine",
     "threshold": "correlation threshold t",
     "n_all": "count over all N vectors (exact)",
     "n_sample": "count over the seeded M-sample (the article's method)",
@@ -39,6 +37,7 @@ COLUMNS = {
     "radius_median": "median vector length",
     "ks": "Kolmogorov-Smirnov distance of the lengths to the real lengths (0 = same)",
     "best": "1 = smallest KS distance of the sweep",
+    "refined": "1 = added around the sweep's best value (steps of 0.05), 0 = from vectors.b_sweep",
     "generator": "statistical vector generator",
     "n": "vectors",
     "inside_fraction": "share within the real vectors' 99th-percentile Mahalanobis distance",
@@ -57,7 +56,10 @@ COLUMNS = {
     "images_per_s": "training speed",
     "skew": "skewness over all N vectors (0 for a Gaussian)",
     "excess_kurtosis": "kurtosis minus 3 over all N vectors (0 for a Gaussian)",
-    "near_gaussian": "1 = |skew| and |excess kurtosis| below the rule-of-thumb limits",
+    "ks_normal": "Kolmogorov-Smirnov distance to a normal with the component's mean and std",
+    "shape": "Gaussian (ks_normal below ks_limit of structure.tsv), else flat-topped or heavy-tailed "
+    "by the sign of the excess kurtosis",
+    "near_gaussian": "1 = shape Gaussian",
     "rank": "eigenvalue rank, largest first",
     "corr_eigenvalue": "eigenvalue of the correlation matrix (all 1 if uncorrelated)",
     "corr_cumulative": "share of the correlation matrix's trace in the leading eigenvalues",
@@ -76,6 +78,23 @@ COLUMNS = {
     "origin_percentile": "percentage of real vectors nearer the centre than the origin",
     "components_containing_0": "share of components whose central 99% range contains 0",
     "components_0_near_edge": "share of components where 0 lies within edge_fraction of an end of that range",
+    "components_0_outside": "share of components whose central 99% range excludes 0",
+    "principal_axes": "the fewest leading principal axes holding 90% of the variance",
+    "principal_share": "the share of the variance they hold",
+    "origin_principal": "the origin's Mahalanobis distance from the centre in those axes",
+    "real_principal_median": "median of the held-out real vectors' distances in those axes",
+    "real_principal_p99": "their 99th percentile",
+    "origin_principal_percentile": "% of real vectors nearer the centre than the origin, in those axes",
+    "origin_rest": "the origin's Mahalanobis distance in the other axes",
+    "real_rest_median": "median of the real vectors' distances in the other axes",
+    "real_rest_p99": "their 99th percentile",
+    "origin_rest_percentile": "% of real vectors nearer the centre than the origin, in the other axes",
+    "rest_share_of_d0_squared": "share of the origin's squared distance (all axes) from the other axes",
+    "origin_along_percentile": "% of real vectors less far out on the whitened centre-to-origin line",
+    "centre_norm": "distance of the cloud's centre (the exact mean) from the origin",
+    "centre_rms_radius": "root mean square distance of real vectors from the centre",
+    "centre_sd_along": "standard deviation of real vectors along the line from the centre to the origin",
+    "centre_offset_sd": "centre_norm / centre_sd_along: the origin's offset in those standard deviations",
     "edge_fraction": "what 'near an end' means, as a share of the range",
     "condition_raw": "condition number of the exact covariance",
 }
@@ -104,13 +123,15 @@ def table_page(tsv_path: str, title: str, max_rows: int = MAX_ROWS) -> str:
             ["column", "value", "meaning"],
         )
     else:
-        body = table(rows, columns, max_rows=max_rows)
+        # what the columns mean first: a long table would push it out of sight
         known = [c for c in columns if c in meaning]
+        body = ""
         if known:
             body += '<table class="columns">' + "".join(
                 f"<tr><th>{esc(c)}</th><td>{esc(meaning[c])}</td></tr>" for c in known
             )
             body += "</table>"
+        body += table(rows, columns, max_rows=max_rows)
     rows_note = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
     head = f'<p class="note">{rows_note} &middot; download: {download_link(tsv_path)}</p>'
     return page(title, head + body)

@@ -1,10 +1,14 @@
-"""Per-component statistics: histograms, mode and widths at half maximum, the dominant components.
+"""Per-component statistics: histograms, peak and widths at half maximum, the dominant components.
 
-Both widths are *full* widths at half maximum. The article calls its value "half-width" (German
-Halbwertsbreite, the FWHM): its hw values are whole multiples of its 0.125 bin, as a full width
-counted in bins is. ``hw`` repeats the article's measurement on its fixed 0.125 grid, so it is
-comparable with the article's table but never narrower than about one bin. ``hw_fine`` is measured
-on a grid scaled to each component's own spread, so its error does not depend on the binning.
+Both widths are *full* widths at half maximum (FWHM). The article calls its value "half-width"
+(German Halbwertsbreite, the FWHM); its hw values are whole multiples of its 0.125 bin. ``hw``
+repeats that measurement: on the article's fixed grid, the number of contiguous bins around the
+peak holding at least half the peak count, times the bin width; so it is comparable with the
+article's table but never narrower than one bin. ``hw_fine`` is free of the binning: the FWHM of a
+kernel density estimate on a grid scaled to each component's spread, with the kernel's broadening
+taken out (``fwhm_fine``); it ranks the dominant components and is what the figures plot. ``peak``
+is where that density estimate peaks: what the article calls a component's mu ("mean values" read
+off the histograms), beside the exact ``mean``.
 """
 
 from __future__ import annotations
@@ -19,8 +23,23 @@ from .moments import Moments
 
 FINE_BINS_PER_SD = 20  # fine bins per standard deviation of the component
 FINE_RANGE_SD = 8  # the fine grid spans mean +- this many standard deviations
-SMOOTH_SD = 0.1  # Gaussian smoothing of the fine histogram, in standard deviations
 FWHM_PER_SD = 2.0 * np.sqrt(2.0 * np.log(2.0))  # 2.3548: FWHM of a Gaussian over its sigma
+IQR_PER_SD = 1.349  # interquartile range of a Gaussian over its sigma
+MIN_KERNEL_BINS = 0.5  # the smoothing kernel is never narrower than half a fine bin
+
+
+def dominant_rule(n: int) -> str:
+    """The one definition of "dominant", in words (every page and figure that says "dominant"
+    means this)."""
+    return f"the {n} components with the largest |mean| + hw_fine"
+
+
+def dominant_indices(mean: np.ndarray, hw_fine: np.ndarray, n: int) -> list[int]:
+    """The ``n`` components with the largest |mean| + hw_fine (``dominant_rule``), ties by index:
+    the article's "relatively large absolute mean values or a relatively large half-width", with
+    the article's count of 20 by default."""
+    score = np.abs(np.asarray(mean, float)) + np.asarray(hw_fine, float)
+    return sorted(np.argsort(-score, kind="stable")[:n].tolist())
 
 
 def fine_grid(m: Moments) -> tuple[np.ndarray, np.ndarray, int]:
@@ -76,53 +95,89 @@ def fwhm(centres: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
     return float(centres[p]), crossing(1) - crossing(-1)
 
 
-def fwhm_fine(counts: np.ndarray, lo: float, width: float) -> tuple[float, float]:
-    """(mode, FWHM) from a fine histogram on a grid scaled to the component's std.
+def fwhm_bins(counts: np.ndarray, bin_width: float) -> float:
+    """The article's width: the contiguous bins around the highest one that hold at least half its
+    count, times the bin width (a whole multiple of the bin, as the article's hw values are)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    p = int(np.argmax(counts))
+    above = counts >= counts[p] / 2.0
+    lo, hi = p, p
+    while lo > 0 and above[lo - 1]:
+        lo -= 1
+    while hi < len(counts) - 1 and above[hi + 1]:
+        hi += 1
+    return float((hi - lo + 1) * bin_width)
 
-    The histogram is smoothed by a Gaussian so that the peak and the crossings are not noise: first
-    SMOOTH_SD std wide, then a tenth of that first width (FWHM), so a peak narrower than the std is
-    not smoothed away. The broadening this adds (and the bins' own, width^2 / 12) is taken out in
-    quadrature, exact for a Gaussian peak and a small correction for others.
+
+def quantiles(counts: np.ndarray, lo: float, width: float, q) -> np.ndarray:
+    """Quantiles of the values a histogram counts (linear within bins)."""
+    cdf = np.concatenate([[0.0], np.cumsum(counts, dtype=np.float64)])
+    cdf /= cdf[-1]
+    edges = lo + width * np.arange(len(counts) + 1)
+    return np.interp(q, cdf, edges)
+
+
+def kernel_sd(counts: np.ndarray, lo: float, width: float) -> float:
+    """Silverman's robust bandwidth 0.9 min(sd, IQR / 1.349) n^(-1/5), in the histogram's units:
+    wide enough that noise peaks do not set the maximum at a few hundred vectors, narrow enough at
+    many that it hardly broadens the peak. sd is FINE_BINS_PER_SD bins by construction of the grid."""
+    n = float(np.sum(counts))
+    q1, q3 = quantiles(counts, lo, width, [0.25, 0.75])
+    spread = min(FINE_BINS_PER_SD * width, (q3 - q1) / IQR_PER_SD) or FINE_BINS_PER_SD * width
+    return 0.9 * spread * n ** (-0.2)
+
+
+def fwhm_fine(counts: np.ndarray, lo: float, width: float) -> tuple[float, float]:
+    """(peak, FWHM) from a fine histogram on a grid scaled to the component's std.
+
+    The histogram is smoothed by a Gaussian kernel of Silverman's robust bandwidth (``kernel_sd``):
+    a kernel density estimate sampled on the grid. The broadening the kernel and the bins add
+    (h^2 + width^2 / 12 in variance) is taken out in quadrature, exact for a Gaussian peak and a
+    small correction for others, so the width is that of the distribution, not of the estimate.
     """
+    counts = np.asarray(counts, dtype=np.float64)
     centres = lo + width * (np.arange(len(counts)) + 0.5)
-    s = SMOOTH_SD * FINE_BINS_PER_SD  # kernel std in bins
-    for _ in range(2):
-        k = np.exp(-0.5 * (np.arange(-int(4 * s), int(4 * s) + 1) / s) ** 2)
-        mode, w = fwhm(centres, np.convolve(counts, k / k.sum(), mode="same"))
-        w = float(np.sqrt(max(w * w - FWHM_PER_SD**2 * (s**2 + 1.0 / 12.0) * width**2, 0.0)))
-        s = min(s, max(w / width / (10.0 * FWHM_PER_SD), 0.5))
-    return mode, w
+    h = kernel_sd(counts, lo, width)
+    s = max(h / width, MIN_KERNEL_BINS)  # kernel std in bins
+    half = int(np.ceil(4 * s))
+    k = np.exp(-0.5 * (np.arange(-half, half + 1) / s) ** 2)
+    smooth = np.convolve(np.pad(counts, half), k / k.sum(), mode="same")[half:-half]
+    peak, w = fwhm(centres, smooth)
+    w = float(np.sqrt(max(w * w - FWHM_PER_SD**2 * (s**2 + 1.0 / 12.0) * width**2, 0.0)))
+    return peak, w
 
 
 def component_table(m: Moments, hist: dict[str, np.ndarray], n_dominant: int) -> list[dict]:
-    """One row per component. Dominant: the ``n_dominant`` largest by |mean| + hw_fine."""
+    """One row per component: exact mean and std, the smoothed histogram's peak, the article's hw
+    and the binning-free hw_fine, the range, and whether it is dominant (``dominant_rule``)."""
     std = m.std()
-    centres = 0.5 * (hist["edges"][:-1] + hist["edges"][1:])
+    bin_width = float(hist["edges"][1] - hist["edges"][0])
     rows = []
     for i in range(m.dim):
-        mode, hw = fwhm(centres, hist["counts"][i])
-        _, hw_fine = (
+        peak, hw_fine = (
             fwhm_fine(hist["fine_counts"][i], hist["fine_lo"][i], hist["fine_width"][i])
             if std[i] > 0
-            else (0.0, 0.0)
+            else (float(m.mean[i]), 0.0)
         )
         rows.append(
             {
                 "index": i,
                 "mean": m.mean[i],
                 "std": std[i],
-                "mode": mode,
-                "half_width": hw,
+                "peak": peak,
+                "hw": fwhm_bins(hist["counts"][i], bin_width),
                 "hw_fine": hw_fine,
                 "min": m.min[i],
                 "max": m.max[i],
             }
         )
-    score = np.abs(m.mean) + np.array([r["hw_fine"] for r in rows])
-    dominant = set(np.argsort(-score, kind="stable")[:n_dominant].tolist())
+    dominant = set(dominant_indices(m.mean, [r["hw_fine"] for r in rows], n_dominant))
     for r in rows:
         r["dominant"] = int(r["index"] in dominant)
     return rows
+
+
+DOMINANT_COLUMNS = ("index", "mean", "peak", "std", "hw", "hw_fine")
 
 
 def write_component_stats(
@@ -140,17 +195,6 @@ def write_component_stats(
     hist = histograms(latents_path, m, bin_width)
     rows = component_table(m, hist, n_dominant)
     write_tsv(rows, out_table)
-    dom = [
-        {
-            "index": r["index"],
-            "mu": r["mean"],
-            "mode": r["mode"],
-            "hw": r["half_width"],
-            "hw_fine": r["hw_fine"],
-        }
-        for r in rows
-        if r["dominant"]
-    ]
-    write_tsv(dom, out_dominant)
+    write_tsv([{k: r[k] for k in DOMINANT_COLUMNS} for r in rows if r["dominant"]], out_dominant)
     with atomic_path(out_hist) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **hist)

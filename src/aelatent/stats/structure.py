@@ -7,11 +7,17 @@ all pairs do not depend on the numbering. The Marchenko-Pastur edge (1 + sqrt(D 
 largest eigenvalue that D independent components would show over N vectors: eigenvalues above it
 are correlation structure, not sampling noise.
 
-The article also calls the components' distributions Gaussian; skew and excess kurtosis over all N
-vectors (streamed once, around the exact mean) test that per component.
+The article also calls the components' distributions "very similar to Gaussian functions". Per
+component, the Kolmogorov-Smirnov distance between its values over all N vectors and the normal
+distribution with its exact mean and std decides that (``gaussian_shape``), and the sign of its
+excess kurtosis says how it deviates: flat-topped (negative: a uniform distribution has -1.2) or
+heavy-tailed (positive). Skew and kurtosis are streamed once around the exact mean; the KS distance
+is read off the fine histograms of ``components``, exact at every bin edge (1/20 std apart).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -20,12 +26,16 @@ from ..io.stream import iter_chunks
 from ..io.tables import read_tsv, write_tsv
 from .moments import Moments
 
-# Rule of thumb for "close to Gaussian" (e.g. Kim 2013, Hair et al.): large samples make any
-# deviation significant, so the size of the deviation, not its p-value, is what is judged.
-SKEW_LIMIT = 0.5
-KURTOSIS_LIMIT = 1.0
+# "Close to a Gaussian": the KS distance to the fitted normal is below KS_SIZE, a deviation too small
+# to matter (a uniform distribution is 0.058 away, a Laplace 0.063, a t with 10 degrees of freedom,
+# excess kurtosis ~1, 0.016), or below the 1% critical value of the KS test with fitted mean and std
+# (Lilliefors: KS_NOISE / sqrt(N)) where N is too small to resolve KS_SIZE.
+KS_SIZE = 0.02
+KS_NOISE = 1.031
+SHAPES = ("Gaussian", "flat-topped", "heavy-tailed")
 R_QUANTILES = (0.5, 0.9, 0.99)
 SHARES = (0.5, 0.9, 0.99)
+PRINCIPAL_SHARE = 0.9  # the principal subspace: the fewest leading axes holding this share of the variance
 
 
 def spectrum(matrix: np.ndarray) -> np.ndarray:
@@ -108,19 +118,74 @@ def skew_kurtosis(n: int, powers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return skew, kurt
 
 
-def near_gaussian(skew: np.ndarray, kurt: np.ndarray) -> np.ndarray:
-    return (np.abs(skew) < SKEW_LIMIT) & (np.abs(kurt) < KURTOSIS_LIMIT)
+def ks_limit(n: int) -> float:
+    """The KS distance below which a component counts as Gaussian, over ``n`` vectors."""
+    return max(KS_SIZE, KS_NOISE / math.sqrt(max(n, 1)))
+
+
+def gaussian_rule(n: int) -> str:
+    """The rule ``gaussian_shape`` applies, in words."""
+    return (
+        f"Gaussian when the largest gap between the component's cumulative distribution and that of "
+        f"a normal with its mean and std (the Kolmogorov-Smirnov distance) is below {ks_limit(n):.3g} "
+        f"(the larger of {KS_SIZE:g}, a deviation too small to matter, and the 1% noise level at "
+        f"{n:,} vectors); otherwise flat-topped if its excess kurtosis is negative, heavy-tailed if "
+        "positive"
+    )
+
+
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + _ERF(np.asarray(x, float) / math.sqrt(2.0)).astype(float))
+
+
+def ks_normal(hist: dict, m: Moments) -> np.ndarray:
+    """Per component, the KS distance between its values over all N vectors and the normal with its
+    exact mean and std, evaluated at the edges of its fine histogram (``hist``: fine_counts (D,
+    bins), fine_lo, fine_width, as ``components.histograms`` makes them). Values beyond the grid
+    (more than 8 std out) are below it if the component's minimum is, else above it; where both
+    ends lie beyond it, half on each side. NaN for a component without spread."""
+    counts = np.asarray(hist["fine_counts"], dtype=np.float64)
+    std = m.std()
+    out = np.full(len(counts), np.nan)
+    for i, c in enumerate(counts):
+        if not std[i] > 0:
+            continue
+        edges = hist["fine_lo"][i] + hist["fine_width"][i] * np.arange(len(c) + 1)
+        missing = m.n - c.sum()
+        below_grid, above_grid = m.min[i] < edges[0], m.max[i] > edges[-1]
+        below = missing * (1.0 if not above_grid else 0.5 if below_grid else 0.0)
+        emp = (below + np.concatenate([[0.0], np.cumsum(c)])) / m.n
+        out[i] = float(np.abs(emp - normal_cdf((edges - m.mean[i]) / std[i])).max())
+    return out
+
+
+def gaussian_shape(ks: np.ndarray, kurt: np.ndarray, n: int) -> list[str]:
+    """Each component's shape by the rule of ``gaussian_rule``."""
+    limit = ks_limit(n)
+    return [
+        "" if not np.isfinite(k) else SHAPES[0] if k < limit else SHAPES[1] if u < 0 else SHAPES[2]
+        for k, u in zip(ks, kurt, strict=True)
+    ]
 
 
 def structure_rows(
-    m: Moments, skew: np.ndarray, kurt: np.ndarray, dominant: list[int], pairs: list[tuple[int, int]]
+    m: Moments,
+    skew: np.ndarray,
+    kurt: np.ndarray,
+    dominant: list[int],
+    pairs: list[tuple[int, int]],
+    ks: np.ndarray | None = None,
 ) -> tuple[list[dict], list[dict]]:
-    """(summary rows ``quantity, value, meaning``, spectrum rows ``rank, ...``) of one run."""
+    """(summary rows ``quantity, value, meaning``, spectrum rows ``rank, ...``) of one run; ``ks``:
+    each component's KS distance to its fitted normal (``ks_normal``; without it no shape rows)."""
     corr, cov = m.corr(), m.cov()
     ec, ev = spectrum(corr), spectrum(cov)
     r = off_diagonal_abs(corr)
     edge = marchenko_pastur_edge(m.dim, m.n)
-    gauss = near_gaussian(skew, kurt)
+    std = m.std()
     dom = np.zeros(m.dim, bool)
     dom[list(dominant)] = True
     ov = pair_overlap(pairs, dominant, m.dim)
@@ -178,6 +243,12 @@ def structure_rows(
         ("chance_both_dominant", ov["chance_both"], "share expected for random pairs: K(K-1)/(D(D-1))"),
         ("chance_any_dominant", ov["chance_any"], "share expected for random pairs: 1-(D-K)(D-K-1)/(D(D-1))"),
         ("n_dominant", ov["dominant"], "dominant components K"),
+        ("component_std_median", float(np.median(std)), "median std of a component: the latent scale"),
+        (
+            "component_rms",
+            float(np.sqrt(np.mean(m.mean**2 + std**2))),
+            "root mean square of a component's values: |z| is about sqrt(D) times this",
+        ),
         (
             "skew_abs_median",
             float(np.nanmedian(np.abs(skew))),
@@ -189,16 +260,32 @@ def structure_rows(
             "median |excess kurtosis| (0 for a Gaussian)",
         ),
         (
-            "near_gaussian_share",
-            float(gauss.mean()),
-            f"components with |skew| < {SKEW_LIMIT} and |excess kurtosis| < {KURTOSIS_LIMIT}",
-        ),
-        (
-            "near_gaussian_share_dominant",
-            float(gauss[dom].mean()) if dom.any() else float("nan"),
-            "the same among dominant components",
+            "kurtosis_negative_share_dominant",
+            float((kurt[dom] < 0).mean()) if dom.any() else float("nan"),
+            "dominant components with negative excess kurtosis (flatter than a Gaussian)",
         ),
     ]
+    if ks is not None:
+        shape = np.array(gaussian_shape(ks, kurt, m.n))
+        rows += [
+            ("ks_limit", ks_limit(m.n), "KS distance below which a component counts as Gaussian"),
+            ("ks_median", float(np.nanmedian(ks)), "median KS distance of a component to its fitted normal"),
+            (
+                "ks_median_dominant",
+                float(np.nanmedian(ks[dom])) if dom.any() else float("nan"),
+                "the same among dominant components",
+            ),
+        ]
+        for which, sel in (("", np.ones(m.dim, bool)), ("_dominant", dom)):
+            for name in SHAPES:
+                key = name.lower().replace("-", "_")
+                rows.append(
+                    (
+                        f"{'near_gaussian' if name == SHAPES[0] else key}_share{which}",
+                        float((shape[sel] == name).mean()) if sel.any() else float("nan"),
+                        f"{'dominant ' if which else ''}components {name} by the KS rule (gaussian_rule)",
+                    )
+                )
     summary = [
         {"quantity": q, "value": float(v) if isinstance(v, float) else v, "meaning": d} for q, v, d in rows
     ]
@@ -220,12 +307,14 @@ def write_structure(
     latents_path: str,
     moments_path: str,
     components_path: str,
+    hist_path: str,
     pairs_path: str,
     out_table: str,
     out_spectrum: str,
     out_gaussianity: str,
 ) -> None:
-    """structure.tsv (numbering-free summary), spectrum.tsv, gaussianity.tsv (one row per component)."""
+    """structure.tsv (numbering-free summary), spectrum.tsv, gaussianity.tsv (one row per
+    component: skew, excess kurtosis, KS distance to its fitted normal, shape)."""
     m = Moments.load(moments_path)
     comps = read_tsv(components_path)
     dominant = [int(r["index"]) for r in comps if r["dominant"]]
@@ -234,10 +323,13 @@ def write_structure(
     if n != m.n:
         raise ValueError(f"{latents_path} has {n} rows, {moments_path} counted {m.n}")
     skew, kurt = skew_kurtosis(n, powers)
-    summary, spec = structure_rows(m, skew, kurt, dominant, pairs)
+    with np.load(hist_path) as f:
+        ks = ks_normal({k: f[k] for k in ("fine_counts", "fine_lo", "fine_width")}, m)
+    summary, spec = structure_rows(m, skew, kurt, dominant, pairs, ks)
     write_tsv(summary, out_table)
     write_tsv(spec, out_spectrum)
-    gauss = near_gaussian(skew, kurt)
+    shape = gaussian_shape(ks, kurt, n)
+    dom = set(dominant)
     write_tsv(
         [
             {
@@ -246,8 +338,10 @@ def write_structure(
                 "std": float(np.sqrt(powers[0, i] / n)),
                 "skew": float(skew[i]),
                 "excess_kurtosis": float(kurt[i]),
-                "near_gaussian": int(gauss[i]),
-                "dominant": int(i in set(dominant)),
+                "ks_normal": float(ks[i]),
+                "shape": shape[i],
+                "near_gaussian": int(shape[i] == SHAPES[0]),
+                "dominant": int(i in dom),
             }
             for i in range(m.dim)
         ],

@@ -53,10 +53,15 @@ class RealCloud:
     held-out real half ``ref`` with its Mahalanobis distances and radii; ``fit`` is the other half.
 
     ``nn`` indexes ``ref``; ``nn_base`` is the mean distance from ``fit`` to it, the real-to-real
-    baseline for a generator's nearest-neighbour distance."""
+    baseline for a generator's nearest-neighbour distance. ``evals`` (regularised) and
+    ``evals_raw`` (exact) are the covariance's eigenvalues, smallest first, ``evecs`` its
+    eigenvectors as columns in that order: ``whiten`` is ``evecs / sqrt(evals)``."""
 
     mean: np.ndarray
     whiten: np.ndarray
+    evals: np.ndarray
+    evals_raw: np.ndarray
+    evecs: np.ndarray
     condition: float
     condition_raw: float
     fit: np.ndarray
@@ -68,13 +73,17 @@ class RealCloud:
 
     @classmethod
     def build(cls, m: Moments, sample: np.ndarray, *, seed: int, floor: float) -> RealCloud:
-        evals, evecs, raw = regularised_eigen(m.cov(), floor)
+        cov = m.cov()
+        evals, evecs, raw = regularised_eigen(cov, floor)
         whiten = evecs / np.sqrt(evals)
         fit, ref = split_sample(sample, seed)
         nn = NearestNeighbors(n_neighbors=1).fit(ref)
         return cls(
             mean=m.mean,
             whiten=whiten,
+            evals=evals,
+            evals_raw=np.clip(np.linalg.eigvalsh(cov), 0.0, None),
+            evecs=evecs,
             condition=float(evals[-1] / evals[0]),
             condition_raw=raw,
             fit=fit,

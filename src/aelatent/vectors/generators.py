@@ -6,6 +6,8 @@ other half is the reference its vectors are measured against.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from sklearn.mixture import GaussianMixture
 
@@ -16,7 +18,10 @@ from ..io.seeds import seed_int
 from ..stats.moments import Moments
 from .cloud import split_sample, sqrt_cov
 from .names import GENERATORS
+from .radii import best_b
 from .uniform import uniform
+
+log = logging.getLogger(__name__)
 
 
 def generate(name: str, n: int, fit: np.ndarray, cfg: dict, seed: int) -> np.ndarray:
@@ -52,9 +57,23 @@ def generate(name: str, n: int, fit: np.ndarray, cfg: dict, seed: int) -> np.nda
     raise ValueError(f"unknown generator {name!r}; choose from {', '.join(GENERATORS)}")
 
 
-def write_vectors(sample_path, out, *, generator, cfg, seed):
+def uniform_b(cfg: dict, radii_path: str | None) -> float:
+    """The uniform generator's b: ``vectors.uniform_b``, or where that is null the b whose lengths
+    best match the real ones (the radii table's best row)."""
+    if cfg.get("uniform_b") is not None:
+        return float(cfg["uniform_b"])
+    if not radii_path:
+        raise ValueError("vectors.uniform_b is null: the uniform generator needs the radii table's best b")
+    return best_b(radii_path)
+
+
+def write_vectors(sample_path, out, *, generator, cfg, seed, radii_path=None):
+    """``cfg["n"]`` vectors of ``generator``; the uniform one at ``uniform_b(cfg, radii_path)``."""
     _, sample = load_sample(sample_path)
     fit, _ = split_sample(sample, seed)
+    if generator == "uniform":
+        cfg = {**cfg, "uniform_b": uniform_b(cfg, radii_path)}
+        log.info("uniform vectors in [-b, b] with b = %g", cfg["uniform_b"])
     vecs = generate(generator, cfg["n"], fit, cfg, seed)
     with atomic_path(out) as tmp:
         np.save(tmp, vecs.astype(np.float32))

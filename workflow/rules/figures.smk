@@ -13,7 +13,7 @@ rule plot_pair_grid:
     input:
         **LATENTS,
         sample=SAMPLE,
-        pairs=rules.correlations.output.pairs,
+        corr=rules.correlations.output.corr,
     output:
         out("pair_grid"),
     log:
@@ -66,7 +66,7 @@ rule plot_uncorrelated_pairs:
 rule plot_border_density:
     input:
         sample=SAMPLE,
-        pairs=rules.correlations.output.pairs,
+        corr=rules.correlations.output.corr,
     output:
         out("border_density"),
     log:

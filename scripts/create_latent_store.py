@@ -11,4 +11,5 @@ create_for_model(
     snakemake.input.model,
     str(Path(snakemake.output[0]).parent),
     chunk_rows=snakemake.params.chunk_rows,
+    model_cfg=snakemake.params.model,
 )

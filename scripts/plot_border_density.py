@@ -5,4 +5,4 @@ log_to(snakemake.log[0])
 from aelatent.figures.pairs import border_grid  # noqa: E402
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
-border_grid(i.sample, i.pairs, list(o), points=p.points, n_pairs=p.n_pairs, dpi=p.dpi)
+border_grid(i.sample, i.corr, list(o), points=p.points, n_pairs=p.n_pairs, dpi=p.dpi)

@@ -9,7 +9,7 @@ from aelatent.figures.pairs import pair_grid  # noqa: E402
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 pair_grid(
     i.sample,
-    i.pairs,
+    i.corr,
     str(Path(i.store).parent),
     list(o),
     b=float(snakemake.wildcards.b),

@@ -111,7 +111,7 @@ def test_rae_objective_adds_half_the_squared_latent_norm():
 def test_objective_for_reads_the_kind_and_its_weight():
     x, out = batch_of_two()
     z = torch.tensor([[1.0, 2.0], [0.0, 0.0]])
-    assert objective_for(TINY) is ae_objective
+    assert objective_for(TINY).func is ae_objective
     rae = objective_for({**TINY, **KINDS["rae"], "latent_l2": 2.0})
     assert rae(Fixed(z, None, out), x, nullcontext)[0].item() == pytest.approx((0.2 + 5) / 2, rel=1e-6)
     vae = objective_for({**TINY, "kind": "vae", "beta": 0.0})
@@ -219,5 +219,5 @@ def test_training_writes_the_kinds_model_and_loss(images, tmp_path, kind):
         # the objective sums over 8*8*3 = 192 pixels per image and adds a latent term
         assert m["train_loss"] > 192 * m["train_mse"] > 0
     model = load_model(str(tmp_path / "model.pt"))
-    assert model.kind == kind and model.encoder[-1].out_features == (8 if kind == "vae" else 4)
+    assert model.kind.name == kind and model.encoder[-1].out_features == (8 if kind == "vae" else 4)
     assert model.encode(torch.rand(2, 3, 8, 8)).shape == (2, 4)

@@ -265,8 +265,7 @@ def test_whole_dag_at_latent_dim_2_under_umask_002_leaves_every_file_group_writa
     cfg = yaml.safe_load((work / "config" / "tiny.yaml").read_text())
     cfg["model"]["latent_dim"] = 2  # the schema's minimum
     cfg["stats"]["n_dominant"] = 2  # at most D: checked at start-up
-    # the one pair of these tiny latents is barely correlated: the pair grids need it listed
-    cfg["stats"]["pair_threshold"] = 0.0
+    cfg["stats"]["pair_threshold"] = 0.99  # no pair passes: the pair grids still show the one pair
     (work / "config" / "d2.yaml").write_text(yaml.safe_dump(cfg))
     with umask(0o002):
         snakemake(work, config="config/d2.yaml")
@@ -275,6 +274,8 @@ def test_whole_dag_at_latent_dim_2_under_umask_002_leaves_every_file_group_writa
     special = (r / "stats" / "special_points.tsv").read_text().splitlines()
     assert special == ["step\tcondition\tcomponents\tn_all\tn_sample\tempty"]  # no other component
     assert any(run_dir(work).rglob("summary.html"))  # the DAG ran to its end
+    assert (r / "stats" / "pairs.tsv").read_text().splitlines() == ["i\tj\tcorr\tsubset_fraction"]
+    assert (r / "figures" / "pair_grid_b4.0.png").stat().st_size > 0
     got = modes(run_dir(work))
     wrong = {
         p: oct(m)

@@ -155,3 +155,18 @@ def test_threshold_counts_put_the_reference_on_the_same_share_scale(drawn):
     assert lines["article: M = 5000, D = 256"].get_ydata() == pytest.approx([100 * 1456 / 32640])
     assert lines["all N = 1000 vectors (exact)"].get_ydata() == pytest.approx([50.0, 10.0])  # of 120 pairs
     assert ax.get_yscale() == "log"
+
+
+def test_pair_grids_show_the_strongest_pairs_even_when_none_passes_the_threshold(tmp_path):
+    from aelatent.figures.pairs import strongest_pairs
+
+    # by hand: |r| 0.05 (0, 2) > 0.03 (1, 2) > 0.01 (0, 1); none above the default threshold 0.1
+    corr = np.eye(3)
+    corr[0, 1] = corr[1, 0] = 0.01
+    corr[0, 2] = corr[2, 0] = -0.05
+    corr[1, 2] = corr[2, 1] = 0.03
+    np.save(tmp_path / "corr.npy", corr)
+    assert strongest_pairs(str(tmp_path / "corr.npy"), 2) == ([(0, 2), (1, 2)], [-0.05, 0.03])
+    # a two-component latent space has one pair to show, whatever n is asked
+    np.save(tmp_path / "two.npy", np.array([[1.0, 0.02], [0.02, 1.0]]))
+    assert strongest_pairs(str(tmp_path / "two.npy"), 16) == ([(0, 1)], [0.02])

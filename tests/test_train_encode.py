@@ -16,6 +16,7 @@ from aelatent.data.prepare import prepare_images
 from aelatent.errors import InputError
 from aelatent.io.latents import shard_ranges
 from aelatent.nn import checkpoint
+from aelatent.nn.decode import decode_vectors, reconstruct
 from aelatent.nn.encode import create_for_model, encode_shard
 from aelatent.nn.geometry import check_geometry
 from aelatent.nn.model import Autoencoder
@@ -248,6 +249,33 @@ def test_checkpoint_without_the_model_is_refused_by_name(trained, tmp_path):
         InputError, match=r"model\.pt lacks model_config: not written by this workflow; delete it"
     ):
         load_model(str(tmp_path / "model.pt"))
+
+
+def test_another_runs_model_is_refused_by_every_reader(images, trained, tmp_path):
+    """Issue 22 row 5: another run's model.pt copied over this run's (latent_dim 8 vs 6)."""
+    ours, _ = configs()
+    state = checkpoint.load(trained)
+    assert state["model_config"] == ours
+    state["model_config"] = {**ours, "latent_dim": 8}
+    foreign = tmp_path / "model.pt"
+    checkpoint.save_atomic(state, foreign)
+    said = rf"{foreign} is not this run's model: it was trained with latent_dim 8 \(the config: 6\)"
+    with pytest.raises(InputError, match=said):
+        create_for_model(images, str(foreign), str(tmp_path / "z.zarr"), chunk_rows=30, model_cfg=ours)
+    assert not (tmp_path / "z.zarr").exists()
+    with pytest.raises(InputError, match=said):
+        decode_vectors(str(foreign), np.zeros((1, 6), np.float32), ours)
+    with pytest.raises(InputError, match=said):
+        reconstruct(str(foreign), np.zeros((1, 16, 16, 3), np.uint8), ours)
+    # the same settings but other images: refused where the image store is read
+    state = checkpoint.load(trained)
+    state["images_sha256"] = "0" * 64
+    checkpoint.save_atomic(state, foreign)
+    with pytest.raises(InputError, match="trained with images other than this run's images.zarr"):
+        create_for_model(images, str(foreign), str(tmp_path / "z.zarr"), chunk_rows=30, model_cfg=ours)
+    # this run's own model passes every check
+    create_for_model(images, trained, str(tmp_path / "z.zarr"), chunk_rows=30, model_cfg=ours)
+    assert decode_vectors(trained, np.zeros((2, 6), np.float32), ours).shape == (2, 16, 16, 3)
 
 
 class ForeignThing:

@@ -31,7 +31,8 @@ DefMemPerCPU=1000
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/affinity
 ReturnToService=2
-MinJobAge=300
+# completed jobs stay visible to scontrol for the whole of a slow test run
+MinJobAge=7200
 StateSaveLocation=$state/ctld
 SlurmdSpoolDir=$state/spool
 SlurmctldPidFile=$state/slurmctld.pid

@@ -68,7 +68,7 @@ if COMPARE:
             mem_mb=2000,
             runtime=5,
         params:
-            models=list(MODELS),
+            models=MODELS,
             n=config["vectors"]["decode_grid"],
             dpi=config["figures"]["dpi"],
             code=code("plot_prior_faces"),

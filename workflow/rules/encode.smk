@@ -14,6 +14,7 @@ rule create_latent_store:
         runtime=5,
     params:
         chunk_rows=config["encode"]["chunk_rows"],
+        model=model_params,
         code=code("create_latent_store"),
     script:
         "../../scripts/create_latent_store.py"

@@ -17,7 +17,7 @@ rule plot_pair_grid:
     input:
         **LATENTS,
         sample=SAMPLE,
-        pairs=rules.correlations.output.pairs,
+        corr=rules.correlations.output.corr,
     output:
         out("pair_grid"),
     log:
@@ -95,7 +95,7 @@ rule plot_uncorrelated_pairs:
 rule plot_border_density:
     input:
         sample=SAMPLE,
-        pairs=rules.correlations.output.pairs,
+        corr=rules.correlations.output.corr,
     output:
         out("border_density"),
     log:

@@ -45,6 +45,7 @@ rule plot_training:
     params:
         n=8,
         dpi=config["figures"]["dpi"],
+        model=model_params,
         code=code("plot_training"),
     script:
         "../../scripts/plot_training.py"

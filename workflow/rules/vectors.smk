@@ -76,6 +76,7 @@ rule decode_vectors:
     params:
         grid=VEC["decode_grid"],
         dpi=config["figures"]["dpi"],
+        model=model_params,
         code=code("decode_vectors"),
     script:
         "../../scripts/decode_vectors.py"

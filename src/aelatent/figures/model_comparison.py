@@ -10,11 +10,16 @@ from ..nn.decode import decode_vectors
 from ..plots.model_comparison import plot_model_coverage, plot_prior_faces, plot_threshold_shares
 
 
-def prior_faces(model_paths: dict, vector_paths: dict, out, *, n: int, dpi: int) -> None:
+def prior_faces(
+    model_paths: dict, vector_paths: dict, out, *, n: int, dpi: int, model_cfgs: dict | None = None
+) -> None:
     """Decode the first ``n`` vectors of each model's N(0, I) file (name -> standard_normal.npy)
-    with that model's decoder (name -> model.pt), in the order of ``model_paths``."""
+    with that model's decoder (name -> model.pt, checked against name -> its settings), in the
+    order of ``model_paths``."""
+    cfgs = model_cfgs or {}
     faces = {
-        name: decode_vectors(path, np.load(vector_paths[name])[:n]) for name, path in model_paths.items()
+        name: decode_vectors(path, np.load(vector_paths[name])[:n], cfgs.get(name))
+        for name, path in model_paths.items()
     }
     plot_prior_faces(faces, out, dpi)
 

@@ -9,6 +9,7 @@ from ..io.sample import load_sample
 from ..io.seeds import rng
 from ..io.tables import read_tsv
 from ..plots.pairs import plot_pair_grid
+from ..stats.correlations import correlated_pairs
 from ..vectors.uniform import uniform
 
 
@@ -19,12 +20,12 @@ def special_vector(latents_path: str, index: int) -> tuple[int, np.ndarray]:
     return i, z[i]
 
 
-def strongest_pairs(pairs_path: str, n: int) -> tuple[list[tuple[int, int]], list[float]]:
-    """The ``n`` strongest pairs and their r over all N, in pairs.tsv's order (strongest first)."""
-    rows = read_tsv(pairs_path)
-    if not rows:
-        raise ValueError(f"{pairs_path} is empty: lower stats.pair_threshold to get correlated pairs")
-    return [(r["i"], r["j"]) for r in rows[:n]], [float(r["corr"]) for r in rows[:n]]
+def strongest_pairs(corr_path: str, n: int) -> tuple[list[tuple[int, int]], list[float]]:
+    """The ``n`` strongest pairs and their r over all N, strongest first: pairs.tsv's first ``n``
+    when that many pass ``stats.pair_threshold``, and still ``n`` pairs when fewer do (a small or
+    decorrelated latent space)."""
+    rows = correlated_pairs(np.load(corr_path), -1.0)[:n]
+    return [(r["i"], r["j"]) for r in rows], [r["corr"] for r in rows]
 
 
 def uncorrelated_pairs(corr: np.ndarray, components: list[dict], n: int) -> list[tuple[int, int]]:
@@ -52,10 +53,10 @@ def overlays(latents_path: str, dim: int, *, b: float, num_stat: int, special_in
     }
 
 
-def pair_grid(sample_path, pairs_path, latents_path, out, *, b, num_stat, n_pairs, special_index, seed, dpi):
+def pair_grid(sample_path, corr_path, latents_path, out, *, b, num_stat, n_pairs, special_index, seed, dpi):
     """The article's figure: strongest pairs, M real points, ``num_stat`` uniform vectors in [-b, b]."""
     _, sample = load_sample(sample_path)
-    pairs, r_all = strongest_pairs(pairs_path, n_pairs)
+    pairs, r_all = strongest_pairs(corr_path, n_pairs)
     plot_pair_grid(
         sample,
         pairs,
@@ -104,12 +105,12 @@ def uncorrelated_grid(
     )
 
 
-def border_grid(sample_path, pairs_path, out, *, points, n_pairs, dpi):
+def border_grid(sample_path, corr_path, out, *, points, n_pairs, dpi):
     """The strongest pairs with few points, so the density towards the cloud's border can be seen.
     Each panel's r is of the points shown, beside the r over all vectors the pairs are ordered by."""
     _, sample = load_sample(sample_path)
     sub = sample[:points]
-    pairs, r_all = strongest_pairs(pairs_path, n_pairs)
+    pairs, r_all = strongest_pairs(corr_path, n_pairs)
     titles = [
         f"{i} - {j}:  r = {np.corrcoef(sub[:, i], sub[:, j])[0, 1]:+.2f} here, {r:+.2f} all"
         for (i, j), r in zip(pairs, r_all, strict=True)

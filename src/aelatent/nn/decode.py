@@ -14,16 +14,17 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     return (x.permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
 
-def decode_vectors(model_path: str, vectors: np.ndarray) -> np.ndarray:
-    """Decode latent vectors to uint8 images (n, H, W, 3) with the trained decoder."""
-    model = load_model(model_path)
+def decode_vectors(model_path: str, vectors: np.ndarray, model_cfg: dict | None = None) -> np.ndarray:
+    """Decode latent vectors to uint8 images (n, H, W, 3) with the trained decoder (checked
+    against ``model_cfg``: see ``load_model``)."""
+    model = load_model(model_path, model_cfg=model_cfg)
     with torch.inference_mode():
         return to_uint8(model.decode(torch.as_tensor(vectors, dtype=torch.float32)))
 
 
-def reconstruct(model_path: str, images: np.ndarray) -> np.ndarray:
+def reconstruct(model_path: str, images: np.ndarray, model_cfg: dict | None = None) -> np.ndarray:
     """uint8 images (n, H, W, 3) through encoder and decoder."""
-    model = load_model(model_path)
+    model = load_model(model_path, model_cfg=model_cfg)
     with torch.inference_mode():
         return to_uint8(model(to_input(torch.from_numpy(images))))
 

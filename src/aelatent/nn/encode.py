@@ -24,7 +24,7 @@ from ..io.latents import (
 from ..io.stream import iter_chunks
 from . import checkpoint
 from .model import pick_device, to_input
-from .train import load_model
+from .train import check_model, load_model
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +111,14 @@ def encode_shard(
     return start, stop
 
 
-def create_for_model(images_path: str, model_path: str, latents_path: str, *, chunk_rows: int) -> None:
-    """Create an empty latent store sized for the image store and stamped with both checksums."""
+def create_for_model(
+    images_path: str, model_path: str, latents_path: str, *, chunk_rows: int, model_cfg: dict | None = None
+) -> None:
+    """Create an empty latent store sized for the image store and stamped with both checksums,
+    once the model is known to be this run's (its settings, with ``model_cfg``, and its images)."""
     store = open_image_store(images_path)
-    state = checkpoint.load(model_path)
+    state = checkpoint.load(model_path, keys=("model_config", "images_sha256"))
+    check_model(state, model_path, model_cfg, store.attrs["content_sha256"])
     n = store["images"].shape[0]
     dim = int(state["model_config"]["latent_dim"])
     attrs = {

@@ -281,13 +281,35 @@ def train(
     return result
 
 
-def load_model(path: str, device: str | torch.device = "cpu") -> Autoencoder:
+def load_model(path: str, device: str | torch.device = "cpu", model_cfg: dict | None = None) -> Autoencoder:
     """Rebuild the trained autoencoder, of the kind in its ``model_config``, from ``model.pt``
-    (weights only), in eval mode."""
+    (weights only), in eval mode; with ``model_cfg``, only if it was trained with those settings."""
     state = checkpoint.load(path, device, keys=("model", "model_config", "image_size"))
+    check_model(state, path, model_cfg)
     model = Autoencoder(state["model_config"], int(state["image_size"]))
     model.load_state_dict(state["model"])
     return model.to(device).eval()
+
+
+def check_model(state: dict, path, model_cfg: dict | None, images_sha: str | None = None) -> None:
+    """Refuse a ``model.pt`` that is not this run's: another run's model copied over it (other
+    settings) or one trained on other images. Its mtime alone would make Snakemake take it."""
+    problems = []
+    if model_cfg is not None:
+        have = state.get("model_config", {})
+        keys = sorted(set(have) | set(model_cfg), key=str)
+        problems += [
+            f"{k} {have.get(k)!r} (the config: {model_cfg.get(k)!r})"
+            for k in keys
+            if have.get(k) != model_cfg.get(k)
+        ]
+    if images_sha is not None and state.get("images_sha256") != images_sha:
+        problems.append("images other than this run's images.zarr")
+    if problems:
+        raise InputError(
+            f"{path} is not this run's model: it was trained with {'; '.join(problems)}. "
+            "Restore this run's model, or delete it and rerun the workflow to train it again"
+        )
 
 
 def _kept(ckpt: Path, epoch: int) -> str:

@@ -16,7 +16,7 @@ explorer(
     i.images,
     dict(zip(p.generators, i.vectors, strict=True)),
     o[0],
-    decode=decoder(i.model),
+    decode=decoder(i.model, p.model),
     special_index=p.special_index,
     title=p.title,
     b_values=p.b_values,

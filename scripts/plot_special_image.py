@@ -14,4 +14,5 @@ special_image(
     list(snakemake.output),
     special_index=p.special_index,
     dpi=p.dpi,
+    model_cfg=p.model,
 )

@@ -6,6 +6,7 @@ import pytest
 import zarr
 from conftest import ds_config, image_bytes, make_celeba_tree, with_defaults
 
+from aelatent.data import synthetic
 from aelatent.data.prepare import prepare_images
 from aelatent.errors import InputError
 
@@ -19,7 +20,10 @@ def test_synthetic_store_layout_and_determinism(tmp_path):
     assert a["images"].chunks[0] == 16
     assert np.array_equal(a["images"][:], b["images"][:])
     assert a.attrs["content_sha256"] == b.attrs["content_sha256"]
-    assert a["factors"].shape == (50, 12) and len(a.attrs["factor_names"]) == 12
+    # the default (rich) faces: the 12 named factors first, then every added degree of freedom
+    names = a.attrs["factor_names"]
+    assert a.attrs["synthetic"] == "rich" and a["factors"].shape == (50, len(names)) and len(names) > 256
+    assert names[:12] == list(synthetic.FACTOR_NAMES)
     assert set(np.unique(a["split"][:])) <= {0, 1, 2}
     assert a.attrs["source"] == "synthetic" and a.attrs["seed"] == 5
     assert not (tmp_path / "a.zarr.tmp").exists()

@@ -35,6 +35,7 @@ rule build_explorer:
         seed=config["seed"],
         eigen_floor=config["vectors"]["eigen_floor"],
         page=config["explorer"],
+        model=model_params,
         code=code("build_explorer"),
     script:
         "../../scripts/build_explorer.py"

@@ -58,6 +58,7 @@ rule plot_special_image:
     params:
         special_index=FIG["special_index"],
         dpi=FIG["dpi"],
+        model=model_params,
         code=code("plot_special_image"),
     script:
         "../../scripts/plot_special_image.py"

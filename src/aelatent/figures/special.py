@@ -12,7 +12,7 @@ from ..plots.pairs import plot_special_image
 from .pairs import special_vector
 
 
-def special_image(latents_path, images_path, model_path, out, *, special_index, dpi):
+def special_image(latents_path, images_path, model_path, out, *, special_index, dpi, model_cfg=None):
     """The highlighted real image of the pair grids, its reconstruction and its latent vector,
     titled with how its index was chosen."""
     idx, z = special_vector(latents_path, special_index)
@@ -23,4 +23,6 @@ def special_image(latents_path, images_path, model_path, out, *, special_index, 
         f"The real image marked orange in every pair grid: image {idx} ({how}; the article "
         "highlights its image 90415)"
     )
-    plot_special_image(image, reconstruct(model_path, image[None])[0], np.asarray(z), title, out, dpi)
+    plot_special_image(
+        image, reconstruct(model_path, image[None], model_cfg)[0], np.asarray(z), title, out, dpi
+    )

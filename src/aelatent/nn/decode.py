@@ -29,10 +29,10 @@ def reconstruct(model_path: str, images: np.ndarray, model_cfg: dict | None = No
         return to_uint8(model(to_input(torch.from_numpy(images))))
 
 
-def decoder(model_path: str):
+def decoder(model_path: str, model_cfg: dict | None = None):
     """A function from latent vectors (n, D) to uint8 images (n, H, W, 3) through the trained
     decoder, the model loaded once: what a torch-free page builder is handed to decode with."""
-    model = load_model(model_path)
+    model = load_model(model_path, model_cfg=model_cfg)
 
     def decode(vectors: np.ndarray) -> np.ndarray:
         with torch.inference_mode():

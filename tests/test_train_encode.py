@@ -14,6 +14,7 @@ from conftest import image_store, kill_once_checkpointed, with_defaults
 
 from aelatent.data.prepare import prepare_images
 from aelatent.errors import InputError
+from aelatent.figures.training import training_figures
 from aelatent.io.latents import shard_ranges
 from aelatent.nn import checkpoint
 from aelatent.nn.decode import decode_vectors, reconstruct
@@ -267,12 +268,17 @@ def test_another_runs_model_is_refused_by_every_reader(images, trained, tmp_path
         decode_vectors(str(foreign), np.zeros((1, 6), np.float32), ours)
     with pytest.raises(InputError, match=said):
         reconstruct(str(foreign), np.zeros((1, 16, 16, 3), np.uint8), ours)
+    (tmp_path / "m.tsv").write_text("epoch\ttrain_mse\tvalid_mse\n1\t0.1\t0.1\n")
     # the same settings but other images: refused where the image store is read
     state = checkpoint.load(trained)
     state["images_sha256"] = "0" * 64
     checkpoint.save_atomic(state, foreign)
     with pytest.raises(InputError, match="trained with images other than this run's images.zarr"):
         create_for_model(images, str(foreign), str(tmp_path / "z.zarr"), chunk_rows=30, model_cfg=ours)
+    with pytest.raises(InputError, match="trained with images other than this run's images.zarr"):
+        training_figures(
+            str(tmp_path / "m.tsv"), str(foreign), images, tmp_path / "l.png", tmp_path / "r.png", n=2, dpi=30
+        )
     # this run's own model passes every check
     create_for_model(images, trained, str(tmp_path / "z.zarr"), chunk_rows=30, model_cfg=ours)
     assert decode_vectors(trained, np.zeros((2, 6), np.float32), ours).shape == (2, 16, 16, 3)

@@ -16,7 +16,8 @@ def special_image(latents_path, images_path, model_path, out, *, special_index, 
     """The highlighted real image of the pair grids, its reconstruction and its latent vector,
     titled with how its index was chosen."""
     idx, z = special_vector(latents_path, special_index)
-    image = open_image_store(images_path)["images"][idx]
+    store = open_image_store(images_path)
+    image = store["images"][idx]
     n = open_latents(latents_path).shape[0]
     how = f"index {special_index:,} modulo N = {n:,}" if special_index >= n else f"index {special_index:,}"
     title = (
@@ -24,5 +25,10 @@ def special_image(latents_path, images_path, model_path, out, *, special_index, 
         "highlights its image 90415)"
     )
     plot_special_image(
-        image, reconstruct(model_path, image[None], model_cfg)[0], np.asarray(z), title, out, dpi
+        image,
+        reconstruct(model_path, image[None], model_cfg, store.attrs["content_sha256"])[0],
+        np.asarray(z),
+        title,
+        out,
+        dpi,
     )

@@ -18,4 +18,6 @@ def training_figures(metrics_path, model_path, images_path, out_loss, out_recon,
     if len(idx) == 0:
         idx = np.arange(min(n, store["images"].shape[0]))
     imgs = store["images"].get_orthogonal_selection((idx, slice(None), slice(None), slice(None)))
-    plot_reconstructions(imgs, reconstruct(model_path, imgs, model_cfg), out_recon, dpi)
+    plot_reconstructions(
+        imgs, reconstruct(model_path, imgs, model_cfg, store.attrs["content_sha256"]), out_recon, dpi
+    )

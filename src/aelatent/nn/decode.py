@@ -22,9 +22,12 @@ def decode_vectors(model_path: str, vectors: np.ndarray, model_cfg: dict | None 
         return to_uint8(model.decode(torch.as_tensor(vectors, dtype=torch.float32)))
 
 
-def reconstruct(model_path: str, images: np.ndarray, model_cfg: dict | None = None) -> np.ndarray:
-    """uint8 images (n, H, W, 3) through encoder and decoder."""
-    model = load_model(model_path, model_cfg=model_cfg)
+def reconstruct(
+    model_path: str, images: np.ndarray, model_cfg: dict | None = None, images_sha: str | None = None
+) -> np.ndarray:
+    """uint8 images (n, H, W, 3) through encoder and decoder, the model checked against the
+    settings and the image store's digest (see ``load_model``)."""
+    model = load_model(model_path, model_cfg=model_cfg, images_sha=images_sha)
     with torch.inference_mode():
         return to_uint8(model(to_input(torch.from_numpy(images))))
 

@@ -281,11 +281,17 @@ def train(
     return result
 
 
-def load_model(path: str, device: str | torch.device = "cpu", model_cfg: dict | None = None) -> Autoencoder:
+def load_model(
+    path: str,
+    device: str | torch.device = "cpu",
+    model_cfg: dict | None = None,
+    images_sha: str | None = None,
+) -> Autoencoder:
     """Rebuild the trained autoencoder, of the kind in its ``model_config``, from ``model.pt``
-    (weights only), in eval mode; with ``model_cfg``, only if it was trained with those settings."""
+    (weights only), in eval mode; with ``model_cfg`` (``images_sha``), only if it was trained with
+    those settings (on those images)."""
     state = checkpoint.load(path, device, keys=("model", "model_config", "image_size"))
-    check_model(state, path, model_cfg)
+    check_model(state, path, model_cfg, images_sha)
     model = Autoencoder(state["model_config"], int(state["image_size"]))
     model.load_state_dict(state["model"])
     return model.to(device).eval()

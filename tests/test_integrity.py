@@ -174,8 +174,15 @@ def latents(tmp_path):
     small = {"filters_encoder": [4, 4], "filters_decoder": [4, 4], "kernel_sizes": [3, 3], "strides": [2, 2]}
     model_cfg = with_defaults({"model": {**small, "latent_dim": 5}})["model"]
     model = Autoencoder(model_cfg, 16)
-    checkpoint.save_atomic({"model": model.state_dict(), "model_config": model_cfg, "image_size": 16}, ae)
-    create_for_model(images, ae, str(z), chunk_rows=CHUNK)
+    images_sha = zarr.open_group(images, mode="r").attrs["content_sha256"]
+    state = {
+        "model": model.state_dict(),
+        "model_config": model_cfg,
+        "image_size": 16,
+        "images_sha256": images_sha,
+    }
+    checkpoint.save_atomic(state, ae)
+    create_for_model(images, ae, str(z), chunk_rows=CHUNK, model_cfg=model_cfg)
     markers = [str(tmp_path / "shards" / f"{k}.json") for k in range(SHARDS)]
     for k, m in enumerate(markers):
         encode_shard(images, ae, str(z), m, shard=k, shards=SHARDS, batch_size=7, device="cpu")

@@ -89,10 +89,36 @@ def check_counts(config: dict, models: dict) -> None:
 CHECKS = [check_special_pair, check_learning_rate, check_batch_norm_batch, check_generators, check_counts]
 
 
+def latents_settings(config: dict, models: dict) -> dict[str, dict]:
+    """For ``dataset.source: latents``: one model (its name names the results folder; nothing is
+    trained), and the file's D as its latent_dim, so every check on latent_dim checks the file;
+    the file's rank, dtype and D (and N against stats.sample_size, where the header tells N) are
+    checked here, before any job runs."""
+    from .data.latents import describe
+
+    ds = config["dataset"]
+    if len(models) > 1:
+        raise InputError(
+            f"dataset.source: latents studies one set of vectors, but models lists {', '.join(models)}: "
+            "keep one entry (it names the results folder)"
+        )
+    if not ds["path"]:
+        raise InputError("dataset.source: latents needs dataset.path: the file holding your (N, D) vectors")
+    n, dim = describe(ds["path"], ds["format"], ds["latents"])
+    m = config["stats"]["sample_size"]
+    if n is not None and n < m:
+        raise InputError(
+            f"{ds['path']}: {n} vectors, below stats.sample_size={m}: lower stats.sample_size to at most {n}"
+        )
+    return {name: {**s, "latent_dim": dim} for name, s in models.items()}
+
+
 def validate_config(config: dict, model_schema: dict) -> dict[str, dict]:
     """Run every check on a schema-validated config (defaults filled in); return each model's
     settings (``model_settings``)."""
     models = model_settings(config, model_schema)
+    if config["dataset"]["source"] == "latents":
+        models = latents_settings(config, models)
     for check in CHECKS:
         check(config, models)
     return models

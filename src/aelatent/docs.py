@@ -113,7 +113,11 @@ def outputs_table() -> str:
         place = o.category or ""
         if o.kind == "table":
             place += f": its page `tables/{Path(o.path).stem}.html`, TSV attached"
-        note = {"synthetic": " (synthetic images only)", "compare": " (several models)"}.get(o.when, "")
+        note = {
+            "synthetic": " (synthetic images only)",
+            "compare": " (several models)",
+            "images": " (not for source latents)",
+        }.get(o.when, "")
         scope = "" if o.per_model or o.path.startswith("compare/") else " (the run's)"
         lines.append(f"| `{shown}` | {o.what}{scope}{note} | {place} |")
     return "\n".join([*lines, "", OUTPUTS_END])

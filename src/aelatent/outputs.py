@@ -33,8 +33,9 @@ COMPARISON = "0. Model comparison"  # sorted first in the report menu, with seve
 @dataclass(frozen=True)
 class Output:
     """``kind``: figure, table (a TSV with its own page in the report), page, array, model, store
-    (a zarr folder), marker. ``when``: synthetic (only for synthetic images) or compare (only
-    with several models). ``caption``: the report caption's file stem under workflow/report/.
+    (a zarr folder), marker. ``when``: synthetic (only for synthetic images), compare (only
+    with several models) or images (only where there are images and a decoder: not for
+    ``dataset.source: latents``). ``caption``: the report caption's file stem under workflow/report/.
     ``labels``: how the report lists the entry (``name``; a wildcard's value where it has one), or a
     function of the job's wildcards and params giving them."""
 
@@ -75,14 +76,22 @@ def _table(path, category, caption, what, **kw) -> Output:
 
 OUTPUTS: dict[str, Output] = {
     # the run's images
-    "images": Output("data/images.zarr", "store", what="images uint8 (N, H, W, 3), split, factors, attrs"),
-    "sample_grid": _fig("figures/sample_grid", DATA, "sample_grid", "64 stored images"),
+    "images": Output(
+        "data/images.zarr", "store", what="images uint8 (N, H, W, 3), split, factors, attrs", when="images"
+    ),
+    "sample_grid": _fig("figures/sample_grid", DATA, "sample_grid", "64 stored images", when="images"),
     # training
-    "model": Output("{model}/model/model.pt", "model", what="weights, settings, metrics"),
-    "metrics": _table("{model}/model/metrics.tsv", TRAINING, "metrics", "loss and speed per epoch"),
-    "loss_curve": _fig("{model}/figures/loss_curve", TRAINING, "loss_curve", "loss curve"),
+    "model": Output("{model}/model/model.pt", "model", what="weights, settings, metrics", when="images"),
+    "metrics": _table(
+        "{model}/model/metrics.tsv", TRAINING, "metrics", "loss and speed per epoch", when="images"
+    ),
+    "loss_curve": _fig("{model}/figures/loss_curve", TRAINING, "loss_curve", "loss curve", when="images"),
     "reconstructions": _fig(
-        "{model}/figures/reconstructions", TRAINING, "reconstructions", "validation images and decodings"
+        "{model}/figures/reconstructions",
+        TRAINING,
+        "reconstructions",
+        "validation images and decodings",
+        when="images",
     ),
     # encoding
     "latents": Output("{model}/latents/z.zarr/zarr.json", "store", what="float32 (N, latent_dim)"),
@@ -165,6 +174,7 @@ OUTPUTS: dict[str, Output] = {
         "special_image",
         "the highlighted real image",
         subcategory="the highlighted image",
+        when="images",
     ),
     "component_histograms": _fig(
         "{model}/figures/component_histograms", COMPONENTS, "component_histograms", "component histograms"
@@ -198,6 +208,7 @@ OUTPUTS: dict[str, Output] = {
         "a generator's vectors decoded",
         subcategory="decoded faces",
         labels={"name": "decoded faces", "generator": "{generator}"},
+        when="images",
     ),
     # pages
     "explorer": Output(
@@ -207,6 +218,7 @@ OUTPUTS: dict[str, Output] = {
         "explorer",
         "the interactive explorer",
         labels={"name": "explorer: any pair of components, any point and its face"},
+        when="images",
     ),
     "summary": Output(
         "{model}/report/summary.html",
@@ -244,8 +256,15 @@ def page_path(name: str) -> str:
     return f"{{model}}/tables/{name}.html"
 
 
-def applies(o: Output, *, synthetic: bool, compare: bool) -> bool:
-    return o.when is None or (o.when == "synthetic" and synthetic) or (o.when == "compare" and compare)
+def applies(o: Output, *, synthetic: bool, compare: bool, images: bool = True) -> bool:
+    """Whether output ``o`` is made in a run of synthetic images or not, of several models or
+    one, and of images (a model is trained) or of the user's own latents (``images`` False)."""
+    return o.when is None or {"synthetic": synthetic, "compare": compare, "images": images}[o.when]
+
+
+def has_images(config: dict) -> bool:
+    """A run on images, with a model trained and a decoder; not one on the user's own latents."""
+    return config["dataset"]["source"] != "latents"
 
 
 def wildcard_values(config: dict) -> dict[str, list]:
@@ -267,10 +286,11 @@ def expected(config: dict, models) -> list[str]:
     asks for (with each table's page)."""
     compare = len(models) > 1
     synthetic = config["dataset"]["source"] == "synthetic"
+    images = has_images(config)
     values = {**wildcard_values(config), "model": list(models)}
     patterns = []
     for name, o in OUTPUTS.items():
-        if applies(o, synthetic=synthetic, compare=compare):
+        if applies(o, synthetic=synthetic, compare=compare, images=images):
             patterns += files(o, config["figures"]["formats"])
             if o.kind == "table" and o.per_model:
                 patterns.append(page_path(name))

@@ -25,7 +25,7 @@ from aelatent.checks import validate_config
 from aelatent.codehash import code_hash
 from aelatent.data.layout import source_fingerprint
 from aelatent.nn.geometry import check_geometry
-from aelatent.outputs import OUTPUTS, TABLES, applies, expected, page_path
+from aelatent.outputs import OUTPUTS, TABLES, applies, expected, has_images, page_path
 from aelatent.vectors.names import GENERATOR_SETTINGS, GENERATORS
 
 # Each model's settings (models.<name> over model), checked before any job runs.
@@ -67,6 +67,18 @@ def dataset_params():
     params = {k: DS[k] for k in keys}
     if DS["source"] != "synthetic":
         params["content"] = source_content()
+    return params
+
+
+def latents_params():
+    """What import_latents reads of dataset (source latents), and a fingerprint of the file's
+    content instead of its path: a copied or touched file reruns nothing, a changed one reruns
+    the import and every job after it. The path itself is read from the config by the job.
+    """
+    from aelatent.data.latents import fingerprint
+
+    params = {k: DS[k] for k in ["format", "latents", "on_corrupt"]}
+    params["content"] = fingerprint(DS["path"], ".snakemake/aelatent")
     return params
 
 
@@ -113,6 +125,8 @@ def download_targets():
 
 
 SYNTHETIC = DS["source"] == "synthetic"
+# images and a trained model with its decoder; not for the user's own latents (source latents)
+IMAGES = has_images(config)
 
 
 def path(name):
@@ -154,7 +168,7 @@ def shown_tables():
         t
         for t in TABLES
         if OUTPUTS[t].per_model
-        and applies(OUTPUTS[t], synthetic=SYNTHETIC, compare=COMPARE)
+        and applies(OUTPUTS[t], synthetic=SYNTHETIC, compare=COMPARE, images=IMAGES)
     ]
 
 

@@ -40,28 +40,30 @@ rule plot_pair_grid:
         "../../scripts/plot_pair_grid.py"
 
 
-rule plot_special_image:
-    input:
-        **LATENTS,
-        images=rules.prepare_images.output[0],
-        model=rules.train_model.output.model,
-    output:
-        out("special_image"),
-    log:
-        f"{M}/logs/plot_special_image.log",
-    conda:
-        "../../envs/aelatent.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        special_index=FIG["special_index"],
-        dpi=FIG["dpi"],
-        model=model_params,
-        code=code("plot_special_image"),
-    script:
-        "../../scripts/plot_special_image.py"
+if IMAGES:
+
+    rule plot_special_image:
+        input:
+            **LATENTS,
+            images=rules.prepare_images.output[0],
+            model=rules.train_model.output.model,
+        output:
+            out("special_image"),
+        log:
+            f"{M}/logs/plot_special_image.log",
+        conda:
+            "../../envs/aelatent.yaml"
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=5,
+        params:
+            special_index=FIG["special_index"],
+            dpi=FIG["dpi"],
+            model=model_params,
+            code=code("plot_special_image"),
+        script:
+            "../../scripts/plot_special_image.py"
 
 
 rule plot_uncorrelated_pairs:
@@ -169,24 +171,26 @@ rule plot_structure:
         "../../scripts/plot_structure.py"
 
 
-rule plot_factor_correlations:
-    input:
-        rules.factor_correlations.output[0],
-    output:
-        out("factor_correlations_figure"),
-    log:
-        f"{M}/logs/plot_factor_correlations.log",
-    conda:
-        "../../envs/aelatent.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        dpi=FIG["dpi"],
-        code=code("plot_factor_correlations"),
-    script:
-        "../../scripts/plot_factor_correlations.py"
+if IMAGES:
+
+    rule plot_factor_correlations:
+        input:
+            rules.factor_correlations.output[0],
+        output:
+            out("factor_correlations_figure"),
+        log:
+            f"{M}/logs/plot_factor_correlations.log",
+        conda:
+            "../../envs/aelatent.yaml"
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=5,
+        params:
+            dpi=FIG["dpi"],
+            code=code("plot_factor_correlations"),
+        script:
+            "../../scripts/plot_factor_correlations.py"
 
 
 rule plot_radii:

@@ -3,6 +3,7 @@
 
 rule summarize:
     input:
+        **({"metrics": rules.train_model.output.metrics} if IMAGES else {}),
         structure=rules.correlation_structure.output.table,
         counts=rules.correlations.output.counts,
         pairs=rules.correlations.output.pairs,
@@ -11,7 +12,7 @@ rule summarize:
         radii=rules.match_radii.output.table,
         origin=rules.origin_border.output.table,
         coverage=rules.coverage.output[0],
-        metrics=rules.train_model.output.metrics,
+        # training's losses, where a model was trained (not for source latents)
         sample=rules.sample_latents.output[0],
     output:
         html=out("summary"),

@@ -1,15 +1,15 @@
 # Every reader of z.zarr takes verified.json: its rows were checked against the shard markers.
 LATENTS = {
     "verified": rules.verify_latents.output[0],
-    "store": rules.create_latent_store.output[0],
+    "store": STORE,
 }
 ST = config["stats"]
 
 
 rule moments_shard:
     input:
-        marker=rules.encode_shard.output[0],
-        store=rules.create_latent_store.output[0],
+        marker=MARKER,
+        store=STORE,
     output:
         out("shard_moments"),
     log:
@@ -152,24 +152,26 @@ rule special_points:
         "../../scripts/special_points.py"
 
 
-rule factor_correlations:
-    input:
-        **LATENTS,
-        images=rules.prepare_images.output[0],
-    output:
-        out("factor_correlations"),
-    log:
-        f"{M}/logs/factor_correlations.log",
-    conda:
-        "../../envs/aelatent.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=20,
-    params:
-        code=code("factor_correlations"),
-    script:
-        "../../scripts/factor_correlations.py"
+if IMAGES:
+
+    rule factor_correlations:
+        input:
+            **LATENTS,
+            images=rules.prepare_images.output[0],
+        output:
+            out("factor_correlations"),
+        log:
+            f"{M}/logs/factor_correlations.log",
+        conda:
+            "../../envs/aelatent.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=20,
+        params:
+            code=code("factor_correlations"),
+        script:
+            "../../scripts/factor_correlations.py"
 
 
 # Comparisons that do not depend on how components are numbered.

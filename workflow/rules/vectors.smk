@@ -59,27 +59,29 @@ rule generate_vectors:
         "../../scripts/generate_vectors.py"
 
 
-rule decode_vectors:
-    input:
-        model=rules.train_model.output.model,
-        vectors=rules.generate_vectors.output[0],
-    output:
-        out("decoded"),
-    log:
-        f"{M}/logs/decode_vectors/{{generator}}.log",
-    conda:
-        "../../envs/aelatent.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        grid=VEC["decode_grid"],
-        dpi=config["figures"]["dpi"],
-        model=model_params,
-        code=code("decode_vectors"),
-    script:
-        "../../scripts/decode_vectors.py"
+if IMAGES:
+
+    rule decode_vectors:
+        input:
+            model=rules.train_model.output.model,
+            vectors=rules.generate_vectors.output[0],
+        output:
+            out("decoded"),
+        log:
+            f"{M}/logs/decode_vectors/{{generator}}.log",
+        conda:
+            "../../envs/aelatent.yaml"
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=5,
+        params:
+            grid=VEC["decode_grid"],
+            dpi=config["figures"]["dpi"],
+            model=model_params,
+            code=code("decode_vectors"),
+        script:
+            "../../scripts/decode_vectors.py"
 
 
 rule coverage:

@@ -133,6 +133,32 @@ def write_marker(path: str | os.PathLike, shard: int, start: int, stop: int, dig
     write_text_atomic(path, json.dumps(marker, indent=1))
 
 
+class ShardWriter:
+    """One shard's rows going into the store, then its marker: the one place that writes a shard,
+    for the encoder and for imported latents alike. Blocks come in row order; the marker's sha256
+    is of their float32 bytes, and it is written (atomically, last) only once every row is in."""
+
+    def __init__(self, store: zarr.Array, marker_path: str | os.PathLike, shard: int, start: int, stop: int):
+        self.store, self.marker_path, self.shard = store, marker_path, shard
+        self.start, self.stop, self.next = start, stop, start
+        self.digest = hashlib.sha256()
+
+    def write(self, a: int, block: np.ndarray) -> None:
+        if a != self.next or a + len(block) > self.stop:
+            raise ValueError(
+                f"shard {self.shard}: rows {a}-{a + len(block)} out of order (next is {self.next})"
+            )
+        block = np.ascontiguousarray(block, dtype=np.float32)
+        self.store[a : a + len(block)] = block
+        self.digest.update(block.tobytes())
+        self.next = a + len(block)
+
+    def close(self) -> None:
+        if self.next != self.stop:
+            raise ValueError(f"shard {self.shard}: rows {self.next}-{self.stop} were never written")
+        write_marker(self.marker_path, self.shard, self.start, self.stop, self.digest.hexdigest())
+
+
 def read_marker(path: str | os.PathLike) -> dict:
     """A shard marker; a truncated or malformed one is an InputError saying to delete it."""
     marker, problem = _load_marker(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,11 +14,11 @@ from tqdm import tqdm
 from ..io.checksum import sha256_file
 from ..io.images import open_image_store
 from ..io.latents import (
+    ShardWriter,
     check_provenance,
     create_latent_store,
     open_latents,
     shard_ranges,
-    write_marker,
 )
 from ..io.stream import iter_chunks
 from . import checkpoint
@@ -97,17 +96,12 @@ def encode_shard(
     check_provenance(z, sha256_file(model_path), store.attrs["content_sha256"])
     start, stop = shard_ranges(z.shape[0], z.chunks[0], shards)[shard]
     model = load_model(model_path, dev).to(memory_format=torch.channels_last)
-    digest = hashlib.sha256()
-
-    def sink(a: int, block: np.ndarray) -> None:
-        z[a : a + len(block)] = block
-        digest.update(block.astype(np.float32).tobytes())
-
+    writer = ShardWriter(z, marker_path, shard, start, stop)
     t0 = time.perf_counter()
     readers = threads if dev.type == "cuda" else 1  # on CPU the threads compute, one reads ahead
-    encode_rows(model, images, start, stop, z.chunks[0], batch_size, dev, sink, readers=readers)
+    encode_rows(model, images, start, stop, z.chunks[0], batch_size, dev, writer.write, readers=readers)
     log.info("shard %d: rows %d-%d in %.1f s", shard, start, stop, time.perf_counter() - t0)
-    write_marker(marker_path, shard, start, stop, digest.hexdigest())
+    writer.close()
     return start, stop
 
 

@@ -43,6 +43,8 @@ def fmt(v, digits: int = 4) -> str:
     if isinstance(v, float):
         if math.isnan(v):
             return "-"
+        if math.isinf(v):  # e.g. the condition number of a singular covariance (a constant component)
+            return "inf" if v > 0 else "-inf"
         if v == int(v) and abs(v) < 1e15:
             return str(int(v))
         if abs(v) >= 10**digits:  # no exponent for a count-sized number

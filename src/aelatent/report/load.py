@@ -91,6 +91,7 @@ def load_run(paths: dict, pair_threshold: float, uniform_b: float | None = None)
         coverage=read_tsv(paths["coverage"]),
         radii=read_tsv(paths["radii"]),
         origin=origin[0] if origin else None,
-        metrics=read_tsv(paths["metrics"]),
+        # no training, and so no metrics, for source latents
+        metrics=read_tsv(paths["metrics"]) if "metrics" in paths else [],
         uniform_b=uniform_b,
     )

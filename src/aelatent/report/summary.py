@@ -349,9 +349,14 @@ def training_note(run: RunSummary, found: list[Finding]) -> str:
 def summary_html(run: RunSummary, ref: dict, run_name: str, source: str, table_link: str = "") -> str:
     """The page; ``table_link`` (HTML) offers its numbers as a TSV."""
     found = findings(run, ref)
+    made = (
+        f"{run.n:,} of your own {run.dim}-dimensional latent vectors (dataset.source latents: no "
+        "model trained, so no reconstructions, decoded faces or highlighted image)"
+        if source == "latents"
+        else f"{run.n:,} {esc(source)} images encoded into {run.dim}-dimensional latent vectors"
+    )
     intro = (
-        f"<p>Run <b>{esc(run_name)}</b>: {run.n:,} {esc(source)} images encoded into "
-        f"{run.dim}-dimensional latent vectors; pairs counted over all N vectors and, as in the "
+        f"<p>Run <b>{esc(run_name)}</b>: {made}; pairs counted over all N vectors and, as in the "
         f"article, over an M-sample of {run.m:,}. Reference: <b>{esc(ref['name'])}</b> "
         f"({ref['n_vectors']:,} vectors, D = {ref['latent_dim']}, M = {ref['sample_size']:,}).</p>"
     )

@@ -7,7 +7,7 @@ CONFIG ?= config/config.yaml
 RUN_NAME = $(shell sed -n 's/^run: *//p' $(CONFIG))
 SMK = $(BIN)/snakemake --configfile $(CONFIG)
 
-.PHONY: setup run report test lint format docs
+.PHONY: setup run report test lint format docs mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ report: setup
 
 test: setup
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# Mutation testing (not part of `test` or CI): [tool.mutmut] in pyproject.toml names the modules and
+# the fast unit tests; MUTANTS narrows it to some, e.g. MUTANTS='aelatent.stats.correlations*'.
+MUTANTS ?=
+mutate: setup
+	$(BIN)/mutmut run --max-children 1 $(MUTANTS)
+	$(BIN)/mutmut results
 
 lint: setup
 	$(BIN)/ruff check .

@@ -15,5 +15,4 @@ write_summary(
     source=p.source,
     pair_threshold=p.pair_threshold,
     uniform_b=p.uniform_b,
-    link_figures=p.link_figures,
 )

@@ -126,6 +126,8 @@ def test_report_has_a_model_comparison_category_and_one_set_per_model(work, swee
     cats = json.loads(re.search(r"var categories = (\{.*?\});?\n", html)[1])
     assert sorted(cats, key=str.lower)[0] == "0. Model comparison"
     for model in MODELS:
-        assert f"{model} · 0. Summary" in cats and f"{model} · 3. Statistics" in cats
-    assert "1. Data" in cats  # the shared image store's sample grid
+        assert f"{model} · 0. Findings" in cats and f"{model} · 3. Latent vector components" in cats
+    assert "1. Images" in cats  # the shared image store's sample grid
+    # figure names repeat across models: the front page points to each model's summary page
+    assert "its findings are on its summary page" in html and "system-message" not in html
     assert "prior_faces.png" in html and "threshold_shares.png" in html

@@ -73,11 +73,12 @@ def test_no_change_plans_nothing(work):
 
 
 def figure_jobs_only(jobs) -> set[str]:
-    """The planned rules whose outputs are not all figures, ``all`` aside: should be none."""
+    """The planned rules whose outputs are not all figures (or the explorer page, drawn with the
+    figures' settings), ``all`` aside: should be none."""
     return {
         rule
         for rule, _, outputs in jobs
-        if rule != "all" and not all(o.endswith(FIGURE_SUFFIXES) for o in outputs)
+        if rule != "all" and not all(o.endswith((*FIGURE_SUFFIXES, "explorer.html")) for o in outputs)
     }
 
 
@@ -105,13 +106,26 @@ def test_a_new_b_value_plans_only_its_two_grids(work):
     assert planned(work, with_config(work, "b.yaml", figures={"b_values": [4.0, 2.0]})) == {
         "plot_pair_grid": 1,
         "plot_uncorrelated_pairs": 1,
+        "build_explorer": 1,  # its b slider
         "all": 1,
     }
 
 
-def test_the_radius_sweep_reruns_its_table_figure_and_the_summary(work):
+def test_the_radius_sweep_reruns_its_table_figure_the_uniform_generator_and_the_summary(work):
+    # the uniform generator is drawn at the sweep's best-length b (vectors.uniform_b: null)
     jobs = planned(work, with_config(work, "sweep.yaml", vectors={"b_sweep": [1.0, 1.5, 2.0]}))
-    assert jobs == {"match_radii": 1, "plot_radii": 1, "summarize": 1, "render_tables": 1, "all": 1}
+    assert jobs == {
+        "match_radii": 1,
+        "plot_radii": 1,
+        "generate_vectors": 1,
+        "decode_vectors": 1,
+        "coverage": 1,
+        "plot_coverage": 1,
+        "build_explorer": 1,
+        "summarize": 1,
+        "render_tables": 1,
+        "all": 1,
+    }
 
 
 def test_pair_threshold_reruns_statistics_and_their_figures_only(work):
@@ -210,6 +224,8 @@ def test_moments_code_edit_reruns_statistics_and_their_figures_never_data_train_
         "plot_factor_correlations": 1,
         "correlation_structure": 1,
         "plot_structure": 1,
+        "plot_special_image": 1,  # reads z.zarr through the pair grids' module
+        "build_explorer": 1,
         "summarize": 1,
         "render_tables": 1,
         "all": 1,
@@ -225,7 +241,13 @@ def test_training_code_edit_reruns_training_and_downstream_not_data(work):
 
 def test_plotting_code_edit_reruns_only_the_figures_drawn_with_it(work):
     jobs = plan_after_edit(work, "plots/pairs.py", add_function)
-    assert jobs == {"plot_pair_grid": 2, "plot_uncorrelated_pairs": 2, "plot_border_density": 1, "all": 1}
+    assert jobs == {
+        "plot_pair_grid": 2,
+        "plot_uncorrelated_pairs": 2,
+        "plot_border_density": 1,
+        "plot_special_image": 1,
+        "all": 1,
+    }
 
 
 def test_threads_are_scheduling_not_science(work):

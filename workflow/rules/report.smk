@@ -3,6 +3,7 @@
 
 rule summarize:
     input:
+        # training's losses, where a model was trained (not for source latents)
         **({"metrics": rules.train_model.output.metrics} if IMAGES else {}),
         structure=rules.correlation_structure.output.table,
         counts=rules.correlations.output.counts,
@@ -12,7 +13,6 @@ rule summarize:
         radii=rules.match_radii.output.table,
         origin=rules.origin_border.output.table,
         coverage=rules.coverage.output[0],
-        # training's losses, where a model was trained (not for source latents)
         sample=rules.sample_latents.output[0],
     output:
         html=out("summary"),
@@ -32,8 +32,6 @@ rule summarize:
         source=config["dataset"]["source"],
         pair_threshold=config["stats"]["pair_threshold"],
         uniform_b=config["vectors"]["uniform_b"],
-        # figure file names are unique in the report only with one model
-        link_figures=not COMPARE,
         code=code("summarize"),
     script:
         "../../scripts/summarize.py"

@@ -386,19 +386,16 @@ WIDEN = (
 )
 
 
-def digest_rst(run: RunSummary, ref: dict, run_name: str, link_figures: bool = True) -> str:
+def digest_rst(run: RunSummary, ref: dict, run_name: str) -> str:
     """The findings as reStructuredText for the report's front page: a sentence on the run, a table
     of the verdicts (finding, verdict, the figure that shows it), then each finding's claim, this
-    run's numbers and the rule. With ``link_figures`` each figure is a link into the report (its
-    file name must be unique in it)."""
+    run's numbers and the rule. Each figure is a link into the report, so the front page includes
+    it only where file names are unique, with one model (``workflow/report/workflow.rst``)."""
     found = findings(run, ref)
-    page_link = "`summary.html`_" if link_figures else "the summary page"
+    page_link = "`summary.html`_"
 
     def shown(f: Finding) -> str:
-        o = OUTPUTS[f.figure]
-        if link_figures:
-            return f"`{o.path.rsplit('/', 1)[-1]}.png`_"
-        return rst_text(figure_label(f.figure).rsplit(" (", 1)[0])
+        return f"`{OUTPUTS[f.figure].path.rsplit('/', 1)[-1]}.png`_"
 
     lines = [
         ".. raw:: html",
@@ -444,7 +441,6 @@ def write_summary(
     source,
     pair_threshold,
     uniform_b=None,
-    link_figures: bool = True,
 ):
     """summary.html (the summary page), summary.tsv (its numbers as one table) and, with
     ``out_rst``, the digest the report's front page includes."""
@@ -452,4 +448,4 @@ def write_summary(
     write_tsv(summary_rows(run, reference), out_tsv, columns=["section", "quantity", "run", "reference"])
     write_text_atomic(out_html, summary_html(run, reference, run_name, source, download_link(out_tsv)))
     if out_rst:
-        write_text_atomic(out_rst, digest_rst(run, reference, run_name, link_figures))
+        write_text_atomic(out_rst, digest_rst(run, reference, run_name))

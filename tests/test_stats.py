@@ -72,6 +72,14 @@ def test_subsets_are_drawn_without_replacement_and_streamed_exactly():
         np.testing.assert_allclose(m.cov(), np.cov(x[r], rowvar=False), rtol=0, atol=1e-12)
 
 
+def test_a_non_finite_row_drawn_into_a_subset_is_named_by_its_row_number():
+    x = factor_data(1000, 6, 0)
+    idx = np.array([[3, 250, 415, 420, 900]])
+    x[420, 2] = np.nan
+    with pytest.raises(ValueError, match=r"non-finite value in row 420$"):
+        subset_moments(chunks(x, 137), idx, 6)  # the 2nd of the subset's rows in chunk 411-547
+
+
 def test_fresh_subset_band_covers_an_independent_subset_95_percent_of_the_time():
     n, d, m, subsets, trials = 6000, 24, 300, 100, 200
     x = factor_data(n, d, 0)

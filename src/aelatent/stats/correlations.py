@@ -50,7 +50,8 @@ def subset_moments(
 
     def add(k: int, a: int, block: np.ndarray) -> None:
         lo, hi = np.searchsorted(subsets[k], [a, a + len(block)])
-        parts[k].update(block[subsets[k, lo:hi] - a], first_row=a)
+        rows = subsets[k, lo:hi]
+        parts[k].update(block[rows - a], rows=rows)
 
     with threadpool_limits(1), ThreadPoolExecutor(max(workers, 1)) as pool:
         for a, block in chunks:

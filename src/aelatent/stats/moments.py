@@ -34,10 +34,11 @@ class Moments:
     def mean(self) -> np.ndarray:
         return self.shift + self._mean
 
-    def update(self, block, *, first_row: int = 0, source: str = "") -> Moments:
+    def update(self, block, *, first_row: int = 0, rows=None, source: str = "") -> Moments:
         """Add the rows of ``block`` (k, dim), any float dtype; returns ``self``.
 
-        ``first_row`` and ``source`` only serve the error message for NaN/inf input.
+        ``first_row`` (the block's rows are consecutive) or ``rows`` (their row numbers, for a
+        selection) and ``source`` only serve the error message for NaN/inf input.
         """
         x = np.asarray(block)
         if x.ndim != 2 or x.shape[1] != self.dim:
@@ -49,7 +50,8 @@ class Moments:
         d = np.subtract(x, other.shift, dtype=np.float64)  # convert and shift in one pass
         mean = d.mean(axis=0)
         if not np.isfinite(mean).all():  # NaN/inf anywhere poisons the mean: find the row
-            row = first_row + int(np.argmin(np.isfinite(x).all(axis=1)))
+            bad = int(np.argmin(np.isfinite(x).all(axis=1)))
+            row = int(rows[bad]) if rows is not None else first_row + bad
             where = f"{source} " if source else ""
             raise ValueError(f"non-finite value in {where}row {row}")
         d -= mean

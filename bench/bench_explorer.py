@@ -24,55 +24,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from browser import READY, close_browser, open_browser, wait
 from plotly.offline import get_plotlyjs
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1500,1200",
-]
-READY = "document.body.dataset.ready === '1' || !!(window.explorer && window.explorer.timings.error)"
 BASELINE = """<!DOCTYPE html><html><head><meta charset="utf-8"><script>{js}</script></head><body>
 <div id="p"></div><script>Plotly.newPlot("p", [], {{width: 400, height: 300}}).then(function () {{
 requestAnimationFrame(function () {{ window.first = performance.now(); }}); }});</script></body></html>"""
-
-
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    profile = tempfile.mkdtemp(prefix="bench-explorer-")
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-    driver.set_script_timeout(300)
-    return driver, profile
-
-
-def wait(driver, script: str, timeout: float = 300.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = driver.execute_script(f"return {script}")
-        if value:
-            return value
-        time.sleep(0.02)
-    raise TimeoutError(script)
 
 
 def click_cell(driver, col: int, row: int) -> float:
@@ -141,7 +105,7 @@ def main() -> None:
     page = Path(args.page).resolve()
     print(f"page {page}: {page.stat().st_size / 1e6:.2f} MB")
 
-    driver, profile = browser()
+    driver, profile = open_browser()
     tmp = tempfile.TemporaryDirectory()
     base = Path(tmp.name) / "plotly_only.html"
     base.write_text(BASELINE.format(js=get_plotlyjs()), encoding="utf-8")
@@ -208,8 +172,7 @@ def main() -> None:
             driver.save_screenshot(str(out / "explorer_origin.png"))
             print(f"screenshots in {out}")
     finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+        close_browser(driver, profile)
         tmp.cleanup()
 
 

@@ -4,14 +4,13 @@ Chromium driven by Selenium through Debian's chromedriver (skipped where either 
 import base64
 import io
 import re
-import shutil
-import tempfile
+import sys
 import time
 
 import numpy as np
 import pytest
 import yaml
-from conftest import planned, results, run_dir
+from conftest import ROOT, planned, results, run_dir
 from PIL import Image
 
 from aelatent.figures.explorer import (
@@ -30,19 +29,8 @@ from aelatent.outputs import OUTPUTS
 from aelatent.vectors.cloud import mahalanobis, regularised_eigen
 from aelatent.vectors.uniform import uniform
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1500,1200",
-]
-# the page has drawn every figure, or failed saying why
-READY = "document.body.dataset.ready === '1' || (window.explorer && window.explorer.timings.error)"
+sys.path.insert(0, str(ROOT / "bench"))
+from browser import READY, close_browser, executables, open_browser, wait  # noqa: E402
 
 
 def test_the_origin_sits_at_its_mahalanobis_distance_along_the_whitened_direction():
@@ -86,37 +74,19 @@ def test_the_pages_arrays_come_back_bit_for_bit():
 
 @pytest.fixture(scope="module")
 def browser():
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_exe = shutil.which("chromedriver")
-    if exe is None or driver_exe is None:
+    if None in executables():
         pytest.skip(
             "chromium and chromedriver are not installed (apt-get install chromium chromium-driver); "
             ".ci/run installs them"
         )
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = exe
-    profile = tempfile.mkdtemp(prefix="explorer-chromium-")
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(driver_exe))
-    driver.set_script_timeout(120)
+    pytest.importorskip("selenium.webdriver")
+    driver, profile = open_browser(script_timeout=120)
     yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    close_browser(driver, profile)
 
 
 def wait_for(driver, script: str, timeout: float = 120.0):
-    """Poll ``return <script>`` until it is truthy; returns its value."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = driver.execute_script(f"return {script}")
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {script}")
+    return wait(driver, script, timeout)
 
 
 def at(driver, plot: str, x, y) -> tuple[float, float]:

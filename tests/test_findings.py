@@ -33,6 +33,7 @@ def a_run(**over) -> RunSummary:
         "structure": {"component_std_median": 1.0, "corr_effective_rank": 4.0},
         "counts": [{"threshold": 0.5, "n_all": 12, "n_sample": 13, "subset_low": 10.0, "subset_high": 15.0}],
         "pairs": [(0, 1), (0, 2), (3, 9)],
+        "strongest_pairs": [(0, 1), (0, 2), (3, 9)],
         "dominant_rows": [
             {"index": i, "mean": 0.1, "peak": 0.1, "hw": 1.0, "hw_fine": 1.0} for i in (0, 1, 2)
         ],
@@ -245,7 +246,7 @@ def test_pair_share_explains_a_high_share_by_the_effective_rank():
 
 def test_pair_concentration_counts_the_strongest_pairs_against_chance():
     pairs = [(0, 1)] * 16 + [(5, 6)] * 100  # the 16 strongest join dominant components, the rest not
-    f = fi.pair_concentration(a_run(pairs=pairs), REF)
+    f = fi.pair_concentration(a_run(strongest_pairs=pairs), REF)
     assert f.run.startswith("of the 16 strongest pairs, 16 join two") and f.verdict == "agrees"
     assert "15 join two dominant" in f.claim and "largest |mean| + hw_fine" in f.rule
 

@@ -978,7 +978,8 @@ def test_pair_share_in_words_and_within_a_factor_three():
     ],
 )
 def test_pair_concentration_needs_more_than_half(pairs, verdict):
-    f = fi.pair_concentration(summary(pairs=pairs, dominant_rows=[{"index": 0}, {"index": 1}]), reference())
+    run = summary(strongest_pairs=pairs, dominant_rows=[{"index": 0}, {"index": 1}])
+    f = fi.pair_concentration(run, reference())
     assert f.verdict == verdict and f.key == "pair_concentration" and f.figure == "correlation_heatmap"
     both, anyd = sum(i < 2 and j < 2 for i, j in pairs), sum(i < 2 or j < 2 for i, j in pairs)
     assert f.run.startswith(
@@ -1005,7 +1006,7 @@ def test_percentages_and_the_order_of_findings():
         radii=RADII,
         coverage=[{"generator": "uniform", "inside_fraction": 0.0, "nn_ratio": 3.0}],
         counts=[{"threshold": 0.5, "n_all": 12}],
-        pairs=[(0, 1)],
+        strongest_pairs=[(0, 1)],
         dominant_rows=[{"index": 0}, {"index": 1}],
     )
     assert [f.key for f in fi.findings(run, reference())] == list(fi.TITLES)

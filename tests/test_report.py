@@ -54,6 +54,7 @@ def a_run(**over) -> RunSummary:
             {"threshold": 0.5, "n_all": 12, "n_sample": 13, "subset_low": 10.0, "subset_high": 15.0},
         ],
         "pairs": [(0, 1), (0, 2), (3, 9)],
+        "strongest_pairs": [(0, 1), (0, 2), (3, 9)],
         "dominant_rows": [
             {"index": i, "mean": 0.1, "peak": 0.125, "hw": 1.0, "hw_fine": 1.1} for i in (0, 1, 2)
         ],

@@ -49,10 +49,18 @@ def test_all_shipped_configs_are_valid(tmp_path):
     assert {p.stem for p in shipped} >= {"config", "tiny", "tiny_sweep", "sweep", "celeba", "scale"}
     # a latents config names the user's file: checked here against vectors enough for its sample
     np.save(tmp_path / "z.npy", np.random.default_rng(0).standard_normal((5000, 32), dtype=np.float32))
+    # and a torchscript config the user's encoder: checked against one scripted here
+    import torch
+
+    encoder = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(24))
+    encoder(torch.zeros(1, 3, 64, 64))
+    torch.jit.save(torch.jit.script(encoder), str(tmp_path / "encoder.pt"))
     for path in shipped:
         cfg = with_defaults(yaml.safe_load(path.read_text()))
         if cfg["dataset"]["source"] == "latents":
             cfg["dataset"]["path"] = str(tmp_path / "z.npy")
+        if cfg["model"]["kind"] == "torchscript":
+            cfg["model"]["encoder"] = str(tmp_path / "encoder.pt")
         assert validate_config(cfg, model_schema()), path.name
 
 
@@ -103,9 +111,9 @@ def test_each_model_is_its_entry_over_model_with_only_its_kinds_keys():
     )
     models = model_settings(cfg, model_schema())
     assert list(models) == ["ae", "vae", "rae"]
-    assert models["ae"] == {
-        k: v for k, v in cfg["model"].items() if k not in {"beta", "latent_l2", "decoder_weight_decay"}
-    }
+    others = {"beta", "latent_l2", "decoder_weight_decay", "encoder", "decoder", "input_size"}
+    others |= {"input_mean", "input_std"}
+    assert models["ae"] == {k: v for k, v in cfg["model"].items() if k not in others}
     assert models["vae"]["beta"] == 2.0 and models["vae"]["latent_dim"] == 32
     assert "latent_l2" not in models["vae"] and "beta" not in models["rae"]
     assert models["rae"]["latent_dim"] == 8 and models["rae"]["latent_l2"] == 1e-4

@@ -8,7 +8,7 @@ import math
 import jsonschema
 
 from .errors import InputError
-from .kinds import KIND_SETTINGS, KINDS
+from .kinds import ARCHITECTURE, KIND_SETTINGS, KINDS
 from .vectors.names import GENERATORS
 
 
@@ -27,6 +27,8 @@ def model_settings(config: dict, model_schema: dict) -> dict[str, dict]:
                 f"models.{name}.kind: {merged['kind']!r} is not a model kind; choose from {', '.join(KINDS)}"
             )
         other = set(KIND_SETTINGS) - set(KINDS[merged["kind"]].settings)
+        if not KINDS[merged["kind"]].trained:
+            other |= set(ARCHITECTURE)
         settings[name] = {k: v for k, v in sorted(merged.items()) if k not in other}
     return settings
 
@@ -54,7 +56,7 @@ def check_learning_rate(config: dict, models: dict) -> None:
 def check_batch_norm_batch(config: dict, models: dict) -> None:
     """Batch normalisation needs two images per batch (torch stops on one value per channel);
     a last batch of one is left out by training, but batches of one throughout are a mistake."""
-    batchnorm = [n for n, m in models.items() if m["normalization"] == "batch"]
+    batchnorm = [n for n, m in models.items() if m.get("normalization") == "batch"]
     if batchnorm and config["train"]["batch_size"] < 2:
         raise InputError(
             f"train.batch_size=1 with normalization=batch (model {batchnorm[0]}): batch "
@@ -113,12 +115,36 @@ def latents_settings(config: dict, models: dict) -> dict[str, dict]:
     return {name: {**s, "latent_dim": dim} for name, s in models.items()}
 
 
+def own_model_settings(config: dict, models: dict) -> dict[str, dict]:
+    """For ``model.kind: torchscript``: the one model of the run, on images; its files loaded and
+    tried on a probe batch now (torch imported only here), replaced by their digests, and the
+    encoder's D as its latent_dim (``nn.external.describe``)."""
+    from .nn.external import describe
+
+    own = [n for n, m in models.items() if not KINDS[m["kind"]].trained]
+    if len(models) > 1:
+        raise InputError(
+            f"models.{own[0]}.kind: torchscript studies your own model alone, but models lists "
+            f"{', '.join(models)}: give it a config of its own"
+        )
+    if config["dataset"]["source"] == "latents":
+        raise InputError(
+            "model.kind: torchscript encodes images, but dataset.source is latents: "
+            "choose an image source, or drop the model settings"
+        )
+    name = own[0]
+    key = f"models.{name}" if config["models"][name] else "model"
+    return {name: describe(models[name], config["dataset"]["image_size"], key)}
+
+
 def validate_config(config: dict, model_schema: dict) -> dict[str, dict]:
     """Run every check on a schema-validated config (defaults filled in); return each model's
     settings (``model_settings``)."""
     models = model_settings(config, model_schema)
     if config["dataset"]["source"] == "latents":
         models = latents_settings(config, models)
+    if not all(KINDS[m["kind"]].trained for m in models.values()):
+        models = own_model_settings(config, models)
     for check in CHECKS:
         check(config, models)
     return models

@@ -117,6 +117,8 @@ def outputs_table() -> str:
             "synthetic": " (synthetic images only)",
             "compare": " (several models)",
             "images": " (not for source latents)",
+            "trained": " (not for source latents or model.kind torchscript)",
+            "decoder": " (not for source latents, nor torchscript without model.decoder)",
         }.get(o.when, "")
         scope = "" if o.per_model or o.path.startswith("compare/") else " (the run's)"
         lines.append(f"| `{shown}` | {o.what}{scope}{note} | {place} |")

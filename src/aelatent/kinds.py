@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of model trained with the article's conv architecture.
+    """One kind of model: trained with the article's conv architecture, or (``trained`` False)
+    the user's own modules, used as given (``nn/external.py``).
 
     ``settings``: the ``model`` keys only this kind reads (passed to its objective as keyword
     arguments, except ``decoder_decay``); ``head``: the encoder's output width in units of
@@ -30,6 +31,7 @@ class Kind:
     decoder_decay: str | None = None
     loss: str | None = None
     marker: str = "o"
+    trained: bool = True
 
     @property
     def stochastic(self) -> bool:
@@ -65,8 +67,27 @@ KINDS = {
             loss="summed squared error + latent_l2 |z|^2/2",
             marker="^",
         ),
+        Kind(
+            "torchscript",
+            "your own encoder (and decoder) as torch.jit.save files, used as given: nothing is trained",
+            "",
+            settings=("encoder", "decoder", "input_size", "input_mean", "input_std"),
+            marker="D",
+            trained=False,
+        ),
     )
 }
+
+# the settings of the article's architecture, which only trained kinds read
+ARCHITECTURE = (
+    "filters_encoder",
+    "filters_decoder",
+    "kernel_sizes",
+    "strides",
+    "latent_dim",
+    "activation",
+    "normalization",
+)
 
 # every setting that some kind alone reads
 KIND_SETTINGS = tuple(k for kind in KINDS.values() for k in kind.settings)

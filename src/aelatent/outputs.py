@@ -81,17 +81,22 @@ OUTPUTS: dict[str, Output] = {
     ),
     "sample_grid": _fig("figures/sample_grid", DATA, "sample_grid", "64 stored images", when="images"),
     # training
-    "model": Output("{model}/model/model.pt", "model", what="weights, settings, metrics", when="images"),
-    "metrics": _table(
-        "{model}/model/metrics.tsv", TRAINING, "metrics", "loss and speed per epoch", when="images"
+    "model": Output(
+        "{model}/model/model.pt",
+        "model",
+        what="weights, settings, metrics (torchscript: your modules)",
+        when="images",
     ),
-    "loss_curve": _fig("{model}/figures/loss_curve", TRAINING, "loss_curve", "loss curve", when="images"),
+    "metrics": _table(
+        "{model}/model/metrics.tsv", TRAINING, "metrics", "loss and speed per epoch", when="trained"
+    ),
+    "loss_curve": _fig("{model}/figures/loss_curve", TRAINING, "loss_curve", "loss curve", when="trained"),
     "reconstructions": _fig(
         "{model}/figures/reconstructions",
         TRAINING,
         "reconstructions",
         "validation images and decodings",
-        when="images",
+        when="trained",
     ),
     # encoding
     "latents": Output("{model}/latents/z.zarr/zarr.json", "store", what="float32 (N, latent_dim)"),
@@ -174,7 +179,7 @@ OUTPUTS: dict[str, Output] = {
         "special_image",
         "the highlighted real image",
         subcategory="the highlighted image",
-        when="images",
+        when="decoder",
     ),
     "component_histograms": _fig(
         "{model}/figures/component_histograms", COMPONENTS, "component_histograms", "component histograms"
@@ -208,7 +213,7 @@ OUTPUTS: dict[str, Output] = {
         "a generator's vectors decoded",
         subcategory="decoded faces",
         labels={"name": "decoded faces", "generator": "{generator}"},
-        when="images",
+        when="decoder",
     ),
     # pages
     "explorer": Output(
@@ -218,7 +223,7 @@ OUTPUTS: dict[str, Output] = {
         "explorer",
         "the interactive explorer",
         labels={"name": "explorer: any pair of components, any point and its face"},
-        when="images",
+        when="decoder",
     ),
     "summary": Output(
         "{model}/report/summary.html",
@@ -256,15 +261,32 @@ def page_path(name: str) -> str:
     return f"{{model}}/tables/{name}.html"
 
 
-def applies(o: Output, *, synthetic: bool, compare: bool, images: bool = True) -> bool:
-    """Whether output ``o`` is made in a run of synthetic images or not, of several models or
-    one, and of images (a model is trained) or of the user's own latents (``images`` False)."""
-    return o.when is None or {"synthetic": synthetic, "compare": compare, "images": images}[o.when]
+def applies(o: Output, **run: bool) -> bool:
+    """Whether output ``o`` is made in a run with these properties (``run_properties``)."""
+    return o.when is None or run[o.when]
 
 
 def has_images(config: dict) -> bool:
-    """A run on images, with a model trained and a decoder; not one on the user's own latents."""
+    """A run on images, with a model; not one on the user's own latents."""
     return config["dataset"]["source"] != "latents"
+
+
+def run_properties(config: dict, models: dict) -> dict[str, bool]:
+    """What the ``when`` of an output asks of a run: synthetic images, several models, images,
+    a trained model, a decoder (``models``: each model's settings, as the workflow checked them,
+    or only their names for models of the default kind)."""
+    from .kinds import kind_of
+
+    images = has_images(config)
+    settings = [m or {} for m in models.values()] if isinstance(models, dict) else [{}] * len(models)
+    trained = images and all(kind_of(m).trained for m in settings)
+    return {
+        "synthetic": config["dataset"]["source"] == "synthetic",
+        "compare": len(models) > 1,
+        "images": images,
+        "trained": trained,
+        "decoder": trained or (images and all(m.get("decoder") for m in settings)),
+    }
 
 
 def wildcard_values(config: dict) -> dict[str, list]:
@@ -284,13 +306,11 @@ def files(o: Output, formats) -> list[str]:
 def expected(config: dict, models) -> list[str]:
     """Every file of a run, relative to ``results/<run>/``, wildcards filled in: what ``rule all``
     asks for (with each table's page)."""
-    compare = len(models) > 1
-    synthetic = config["dataset"]["source"] == "synthetic"
-    images = has_images(config)
+    run = run_properties(config, models)
     values = {**wildcard_values(config), "model": list(models)}
     patterns = []
     for name, o in OUTPUTS.items():
-        if applies(o, synthetic=synthetic, compare=compare, images=images):
+        if applies(o, **run):
             patterns += files(o, config["figures"]["formats"])
             if o.kind == "table" and o.per_model:
                 patterns.append(page_path(name))

@@ -25,7 +25,15 @@ from aelatent.checks import validate_config
 from aelatent.codehash import code_hash
 from aelatent.data.layout import source_fingerprint
 from aelatent.nn.geometry import check_geometry
-from aelatent.outputs import OUTPUTS, TABLES, applies, expected, has_images, page_path
+from aelatent.kinds import kind_of
+from aelatent.outputs import (
+    OUTPUTS,
+    TABLES,
+    applies,
+    expected,
+    page_path,
+    run_properties,
+)
 from aelatent.vectors.names import GENERATOR_SETTINGS, GENERATORS
 
 # Each model's settings (models.<name> over model), checked before any job runs.
@@ -34,7 +42,8 @@ MODELS = validate_config(
 )
 for _name, _settings in MODELS.items():
     _key = f"models.{_name}" if config["models"][_name] else "model"
-    check_geometry(_settings, config["dataset"]["image_size"], _key)
+    if kind_of(_settings).trained:
+        check_geometry(_settings, config["dataset"]["image_size"], _key)
 COMPARE = len(MODELS) > 1
 
 SHARDS = range(config["encode"]["shards"])
@@ -124,9 +133,10 @@ def download_targets():
     return []
 
 
-SYNTHETIC = DS["source"] == "synthetic"
-# images and a trained model with its decoder; not for the user's own latents (source latents)
-IMAGES = has_images(config)
+# What the registry's ``when`` asks of this run: images (not the user's own latents), a trained
+# model (not the user's own TorchScript modules), a decoder.
+RUN = run_properties(config, MODELS)
+IMAGES, TRAINED, DECODER = RUN["images"], RUN["trained"], RUN["decoder"]
 
 
 def path(name):
@@ -164,12 +174,7 @@ def out(name):
 
 def shown_tables():
     """The tables of this run that get a page in the report."""
-    return [
-        t
-        for t in TABLES
-        if OUTPUTS[t].per_model
-        and applies(OUTPUTS[t], synthetic=SYNTHETIC, compare=COMPARE, images=IMAGES)
-    ]
+    return [t for t in TABLES if OUTPUTS[t].per_model and applies(OUTPUTS[t], **RUN)]
 
 
 def all_outputs():

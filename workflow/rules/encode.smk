@@ -2,7 +2,7 @@ if IMAGES:
 
     rule create_latent_store:
         input:
-            model=rules.train_model.output.model,
+            model=MODEL,
             images=rules.prepare_images.output[0],
         output:
             out("latents"),
@@ -24,7 +24,7 @@ if IMAGES:
     rule encode_shard:
         input:
             store=rules.create_latent_store.output[0],
-            model=rules.train_model.output.model,
+            model=MODEL,
             images=rules.prepare_images.output[0],
         output:
             out("shard_marker"),

@@ -4,7 +4,7 @@
 # subset counts do not rerun it.
 
 
-if IMAGES:
+if DECODER:
 
     rule build_explorer:
         input:
@@ -13,7 +13,7 @@ if IMAGES:
             components=rules.component_stats.output.table,
             moments=rules.merge_moments.output[0],
             images=rules.prepare_images.output[0],
-            model=rules.train_model.output.model,
+            model=MODEL,
             vectors=expand(
                 rules.generate_vectors.output[0],
                 generator=config["vectors"]["generators"],

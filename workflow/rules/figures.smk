@@ -40,13 +40,13 @@ rule plot_pair_grid:
         "../../scripts/plot_pair_grid.py"
 
 
-if IMAGES:
+if DECODER:
 
     rule plot_special_image:
         input:
             **LATENTS,
             images=rules.prepare_images.output[0],
-            model=rules.train_model.output.model,
+            model=MODEL,
         output:
             out("special_image"),
         log:

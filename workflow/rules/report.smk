@@ -3,11 +3,12 @@
 
 rule summarize:
     input:
-        # training's losses, where a model was trained (not for source latents)
-        **({"metrics": rules.train_model.output.metrics} if IMAGES else {}),
+        # training's losses, where a model was trained (not for source latents or your own model)
+        **({"metrics": rules.train_model.output.metrics} if TRAINED else {}),
         structure=rules.correlation_structure.output.table,
         counts=rules.correlations.output.counts,
         pairs=rules.correlations.output.pairs,
+        corr=rules.correlations.output.corr,
         dominant=rules.component_stats.output.dominant,
         special=rules.special_points.output[0],
         radii=rules.match_radii.output.table,

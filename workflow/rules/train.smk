@@ -1,4 +1,4 @@
-if IMAGES:
+if TRAINED:
 
     rule train_model:
         input:
@@ -27,8 +27,37 @@ if IMAGES:
         script:
             "../../scripts/train_model.py"
 
+    MODEL = rules.train_model.output.model
 
-if IMAGES:
+
+if IMAGES and not TRAINED:
+
+    # The user's own TorchScript encoder (and decoder), copied into model.pt with the settings:
+    # every later job reads it as a trained model. The files are read from the config by the job;
+    # params carry their digests (common.smk: MODELS), so a moved or touched file reruns nothing.
+    rule adopt_model:
+        input:
+            rules.prepare_images.output[0],
+        output:
+            model=out("model"),
+        log:
+            f"{M}/logs/adopt_model.log",
+        conda:
+            "../../envs/aelatent.yaml"
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=10,
+        params:
+            model=model_params,
+            code=code("adopt_model"),
+        script:
+            "../../scripts/adopt_model.py"
+
+    MODEL = rules.adopt_model.output.model
+
+
+if TRAINED:
 
     rule plot_training:
         input:

@@ -59,11 +59,11 @@ rule generate_vectors:
         "../../scripts/generate_vectors.py"
 
 
-if IMAGES:
+if DECODER:
 
     rule decode_vectors:
         input:
-            model=rules.train_model.output.model,
+            model=MODEL,
             vectors=rules.generate_vectors.output[0],
         output:
             out("decoded"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import zlib
 from collections.abc import Callable
 
@@ -175,7 +176,13 @@ def _layouts(d: dict) -> dict:
         ticks = labels
         text = [f"<b>{k}</b>" if int(k) in dominant else k for k in labels]
     else:
-        ticks = [k for k in labels if int(k) in dominant]
+        # dominant components named where a label fits (about 10 px a label on a ~460 px axis);
+        # the bars along the edges mark every one
+        gap, ticks, last = math.ceil(dim * 10 / 460), [], -dim
+        for k, name in enumerate(labels):
+            if int(name) in dominant and k - last >= gap:
+                ticks.append(name)
+                last = k
         text = ticks
     axis = {"type": "category", "tickvals": ticks, "ticktext": text, "showgrid": False}
     axis |= {"tickfont": {"size": 9 if len(ticks) <= 32 else 7}, "zeroline": False}
@@ -527,8 +534,8 @@ TEMPLATE = """<!DOCTYPE html>
 <span class="special-index"></span> (the special image), uniform vectors in [-b, b] for the b of
 the slider, and each generator's vectors (click its legend entry). Hover over or click a point to
 see its image and its reconstruction ({k} of the {m} points carry thumbnails) or a generator
-vector's decoded face. Ticks on the matrix mark the dominant components. Drag to zoom, double-click
-to reset.</p>
+vector's decoded face. Bars along the matrix's edges mark the dominant components (named where
+a label fits). Drag to zoom, double-click to reset.</p>
 <div class="row">
   <div id="heatmap"></div>
   <div style="width: 560px">

@@ -286,12 +286,20 @@ def load_model(
     device: str | torch.device = "cpu",
     model_cfg: dict | None = None,
     images_sha: str | None = None,
-) -> Autoencoder:
+) -> nn.Module:
     """Rebuild the trained autoencoder, of the kind in its ``model_config``, from ``model.pt``
-    (weights only), in eval mode; with ``model_cfg`` (``images_sha``), only if it was trained with
-    those settings (on those images)."""
-    state = checkpoint.load(path, device, keys=("model", "model_config", "image_size"))
+    (weights only), or the user's own modules it holds, in eval mode; with ``model_cfg``
+    (``images_sha``), only if it was trained with those settings (on those images)."""
+    state = checkpoint.load(path, device, keys=("model_config", "image_size"))
     check_model(state, path, model_cfg, images_sha)
+    if "own_model" in state:  # the user's TorchScript modules (model.kind: torchscript)
+        from .external import from_state
+
+        return from_state(state, device)
+    if "model" not in state:
+        raise InputError(
+            f"checkpoint {path} lacks model: not written by this workflow; delete it and rerun the workflow"
+        )
     model = Autoencoder(state["model_config"], int(state["image_size"]))
     model.load_state_dict(state["model"])
     return model.to(device).eval()

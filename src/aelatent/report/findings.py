@@ -148,9 +148,9 @@ def pair_share(run: RunSummary, ref: dict) -> Finding | None:
 
 
 def strongest(run: RunSummary, ref: dict) -> list[tuple[int, int]]:
-    """This run's strongest pairs, as many as the reference lists (pairs.tsv is strongest first):
-    the same question as the article's, even when many more pairs pass the threshold here."""
-    return run.pairs[: len(ref["pairs"])]
+    """This run's strongest pairs, as many as the reference lists, from the correlation matrix: the
+    same question as the article's, whether many more or fewer pairs pass the threshold here."""
+    return run.strongest_pairs[: len(ref["pairs"])]
 
 
 def reference_overlap(ref: dict) -> dict:

@@ -91,6 +91,8 @@ ARCHITECTURE = (
 
 # every setting that some kind alone reads
 KIND_SETTINGS = tuple(k for kind in KINDS.values() for k in kind.settings)
+# those of the trained kinds: the only ones a comparison of models holds (torchscript runs alone)
+TRAINED_SETTINGS = tuple(k for kind in KINDS.values() if kind.trained for k in kind.settings)
 
 
 def kind_of(model: dict) -> Kind:

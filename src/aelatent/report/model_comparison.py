@@ -12,20 +12,20 @@ import math
 
 from ..io.atomic import write_text_atomic
 from ..io.tables import read_tsv, write_tsv
-from ..kinds import DEFAULT, KIND_SETTINGS, KINDS
+from ..kinds import DEFAULT, KINDS, TRAINED_SETTINGS
 from .findings import pair_total, pct
 from .html import download_link, esc, fmt, page, table
 from .tables import COLUMNS
 
 NAN = float("nan")
 PATH_KEYS = ("metrics", "counts", "structure", "components", "origin", "coverage")
-# Settings of one kind only (KIND_SETTINGS): the workflow passes each model's settings without
-# other kinds' keys (checks.model_settings), so a missing one is NaN here.
+# Settings of one trained kind only (TRAINED_SETTINGS): the workflow passes each model's settings
+# without other kinds' keys (checks.model_settings), so a missing one is NaN here.
 PRIOR = "standard_normal"  # the generator drawing N(0, I)
 INSIDE = 0.5  # a model's cloud "holds" a generator's vectors when at least this share lies inside
 MEANINGS = {
     "model": "model name (its key under the config's models)",
-    "kind": "; ".join(f"{k.name}: {k.description}" for k in KINDS.values()),
+    "kind": "; ".join(f"{k.name}: {k.description}" for k in KINDS.values() if k.trained),
     "latent_dim": "latent dimension D",
     "beta": "the VAE's KL weight (vae only; NaN, on the page '-', for other kinds)",
     "latent_l2": "the RAE's weight of the latent penalty 0.5 |z|^2 (rae only)",
@@ -82,7 +82,7 @@ def model_row(name: str, settings: dict | None, paths: dict, thresholds) -> dict
         "kind": settings.get("kind", DEFAULT),
         "latent_dim": latent_dim if _finite(latent_dim) else dim,
     }
-    row.update({k: _num(settings.get(k)) for k in KIND_SETTINGS})
+    row.update({k: _num(settings.get(k)) for k in TRAINED_SETTINGS})
     row["valid_mse"] = _num(metrics[-1].get("valid_mse")) if metrics else NAN
     pairs = {_key(t): _num(counts.get(_key(t), {}).get("n_all")) for t in thresholds}
     row.update({f"pairs_r{t}": n for t, n in pairs.items()})
@@ -224,7 +224,7 @@ def _section(title: str, body: str, note: str = "") -> str:
 
 def comparison_html(rows: list[dict], thresholds, pair_threshold: float, table_link: str = "") -> str:
     t = _key(pair_threshold)
-    settings = [k for k in KIND_SETTINGS if any(_finite(r.get(k)) for r in rows)]
+    settings = [k for k in TRAINED_SETTINGS if any(_finite(r.get(k)) for r in rows)]
     main = ["model", "kind", "latent_dim", *settings, "valid_mse"]
     if f"share_r{t}" in rows[0]:
         main += [f"pairs_r{t}", f"share_r{t}"]

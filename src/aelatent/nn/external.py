@@ -26,7 +26,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import InputError
-from ..io.checksum import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +72,11 @@ def load_module(data: bytes, label: str, device: str | torch.device = "cpu") -> 
             f"{label} is a damaged TorchScript archive ({type(exc).__name__}: {reason})"
         ) from None
     return module.eval()
+
+
+def digest(blob: bytes) -> str:
+    """sha256 of a module's bytes: what the model's settings hold in place of its path."""
+    return hashlib.sha256(blob).hexdigest()
 
 
 def read_file(path: str | None, label: str) -> bytes | None:
@@ -179,7 +183,7 @@ def describe(settings: dict, image_size: int, key: str = "model") -> dict:
                     f"vectors ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
                 ) from None
     out = {k: v for k, v in settings.items() if k not in files}
-    out.update({role: sha256_file(p) if p else None for role, p in files.items()})
+    out.update({role: digest(blob) if blob else None for role, blob in data.items()})
     return {**out, "latent_dim": int(z.shape[1])}
 
 
@@ -201,7 +205,7 @@ def adopt(images_path: str, out_model: str, files: dict, model_cfg: dict, *, n_c
 
     data = {role: read_file(p, f"model.{role} {p!r}") for role, p in files.items()}
     for role, blob in data.items():
-        if blob is not None and hashlib.sha256(blob).hexdigest() != model_cfg[role]:
+        if blob is not None and digest(blob) != model_cfg[role]:
             raise InputError(f"model.{role} {files[role]!r} changed since the workflow started: run it again")
     store = open_image_store(images_path)
     state = {

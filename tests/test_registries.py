@@ -149,3 +149,13 @@ def test_the_committed_docs_are_what_the_registries_generate():
     assert docs.readme(readme) == readme, "README.md's outputs table is stale: run make docs"
     for name in kinds.KINDS:
         assert f"| `{name}` |" in docs.config_readme(ROOT / docs.SCHEMA)
+
+
+def test_make_tests_groups_reach_the_xdist_scheduler(request):
+    """``make test`` keeps each module (and the tiny run's users) on one worker by their
+    ``xdist_group``; xdist can only schedule by a group it finds in the test's id. When a pytest
+    release stops reading the id xdist writes, the groups split silently and every module fixture
+    is built on both workers: this fails instead."""
+    if not getattr(request.config.option, "loadgroup", False):  # set on xdist's workers
+        pytest.skip("runs under make test's `pytest -n 2 --dist loadgroup`")
+    assert request.node.nodeid.endswith("@test_registries"), request.node.nodeid

@@ -24,8 +24,10 @@ run: setup
 report: setup
 	$(SMK) --report results/$(RUN_NAME)/report.html
 
+# --no-loadscope-reorder: keep conftest.py's order (whole-workflow modules first), not xdist's
+# order by test count, so the two workers finish together.
 test: setup
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # Mutation testing (not part of `test` or CI): [tool.mutmut] in pyproject.toml names the modules and
 # the fast unit tests; MUTANTS narrows it to some, e.g. MUTANTS='aelatent.stats.correlations*'.

@@ -1,5 +1,7 @@
 import copy
+import fcntl
 import io
+import os
 import re
 import shutil
 import signal
@@ -132,20 +134,52 @@ def image_store(tmp_path_factory, n_images: int, image_size: int, chunk_images: 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """For pytest-xdist's ``--dist loadgroup`` (``make test`` runs two workers): every module's
-    tests stay together, and the modules whose tests share the tiny run are one group, so no run
-    or module fixture is built twice."""
-    shared = {item.module.__name__ for item in items if "work" in item.fixturenames}
+    tests stay together, so no module fixture is built twice, and the modules that run whole
+    workflows go first, so the two workers finish together rather than one waiting on the last
+    long module."""
+    heavy = {item.module.__name__ for item in items if item.get_closest_marker("e2e")}
+    slurm = {item.module.__name__ for item in items if item.get_closest_marker("slurm")}
+    items.sort(key=lambda item: (item.module.__name__ not in slurm, item.module.__name__ not in heavy))
     for item in items:
-        name = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group("tiny_run" if name in shared else name))
+        item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")
-def work(tmp_path_factory) -> Path:
-    """A copy of the workflow (its own results/ and .snakemake/) with the tiny run complete."""
-    w = copy_workflow(tmp_path_factory.mktemp("workflow"))
-    snakemake(w)
+def tiny_run(tmp_path_factory) -> Path:
+    """The tiny run, complete, built once per test session: under xdist the first worker to need
+    it builds it in the session's shared folder while the other waits on a lock. Never changed:
+    tests get copies (``work``, ``own_work``)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # one folder per session, shared by its workers
+    w, done = shared / "tiny_run", shared / "tiny_run.done"
+    with open(shared / "tiny_run.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(w, ignore_errors=True)
+            w.mkdir()
+            snakemake(copy_workflow(w))
+            done.touch()
     return w
+
+
+def copy_run(run: Path, dest: Path) -> Path:
+    """A copy of a workflow folder and its results, mtimes and Snakemake's records kept, so the
+    copy plans what the original plans."""
+    shutil.copytree(run, dest, symlinks=True, dirs_exist_ok=True)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def work(tiny_run, tmp_path_factory) -> Path:
+    """The module's own copy of the complete tiny run (its own results/ and .snakemake/)."""
+    return copy_run(tiny_run, tmp_path_factory.mktemp("workflow"))
+
+
+@pytest.fixture
+def own_work(tiny_run, tmp_path) -> Path:
+    """The test's own copy of the complete tiny run, for tests that damage it."""
+    return copy_run(tiny_run, tmp_path / "workflow")
 
 
 def copy_workflow(dest: Path) -> Path:

@@ -19,7 +19,6 @@ import yaml
 import zarr
 from conftest import (
     ROOT,
-    copy_workflow,
     ds_config,
     image_bytes,
     model_schema,
@@ -249,11 +248,10 @@ def test_every_failing_shard_is_named_at_once(latents, tmp_path):
 
 
 @pytest.mark.e2e
-def test_workflow_refuses_corrupt_latents_and_a_rerun_restores_them_bitwise(tmp_path):
+def test_workflow_refuses_corrupt_latents_and_a_rerun_restores_them_bitwise(own_work):
     """Three corruptions at once, one per shard of config/tiny.yaml (600 rows, chunks of 100):
     a chunk deleted, a chunk overwritten with another's bytes, a marker truncated."""
-    work = copy_workflow(tmp_path)
-    snakemake(work, "--until", "verify_latents")
+    work = own_work
     r = results(work)
     z, shards = r / "latents" / "z.zarr", r / "latents" / "shards"
     before = zarr.open_array(str(z), mode="r")[:]
@@ -589,16 +587,15 @@ def sample_arrays(path: Path) -> tuple[bytes, bytes]:
 
 
 @pytest.mark.e2e
-def test_workflow_refuses_chunks_changed_after_they_were_checked_and_a_rerun_restores_them(tmp_path):
+def test_workflow_refuses_chunks_changed_after_they_were_checked_and_a_rerun_restores_them(own_work):
     """Rows 1 and 2 of issue 22 through the workflow: a latent chunk flipped after
     verified.json exists, then a new stats.sample_size; an image chunk flipped, then the
     sample grid redrawn. Each job stops naming the chunk and what to delete; deleting it and
     rerunning gives bitwise the clean results."""
-    work = copy_workflow(tmp_path)
+    work = own_work
     r, run = results(work), run_dir(work)
     sample, grid = r / "stats" / "sample.npz", run / "figures" / "sample_grid.png"
     targets = [str(p.relative_to(work)) for p in (sample, grid)]
-    snakemake(work, *targets)
     z, images = r / "latents" / "z.zarr", run / "data" / "images.zarr"
     clean_sample = sample_arrays(sample)
     clean_z = zarr.open_array(str(z), mode="r")[:].tobytes()

@@ -769,6 +769,12 @@ def test_open_latents_checks_every_chunk_against_verified_json(encoded, tmp_path
     r = open_latents(z)
     assert r.shape == (50, 3) and np.array_equal(r[:], x) and np.array_equal(r[12:27], x[12:27])
     assert np.array_equal(r.get_orthogonal_selection(([3, 41, 22], slice(None))), x[[3, 41, 22]])
+    # scattered rows keep the store's dtype; two index arrays select a block, not points
+    scattered = r[[41, 3, 22, 3]]
+    assert scattered.dtype == np.float32 and np.array_equal(scattered, x[[41, 3, 22, 3]])
+    block = r.oindex[[3, 41, 22], [2, 0]]
+    assert block.shape == (3, 2) and np.array_equal(block, x[np.ix_([3, 41, 22], [2, 0])])
+    assert len(r) == 50 and np.array_equal(np.asarray(r, dtype=np.float64), x.astype(np.float64))
     zarr.open_array(str(z), mode="r+")[33] = x[33] * 2
     with pytest.raises(InputError) as err:
         open_latents(z)[30:40]

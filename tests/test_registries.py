@@ -160,3 +160,17 @@ def test_make_tests_groups_reach_the_xdist_scheduler(request):
         pytest.skip("runs under make test's `pytest -n 2 --dist loadgroup`")
     group = request.node.get_closest_marker("xdist_group").args[0]  # as conftest.py names it
     assert request.node.nodeid.endswith(f"@{group}"), request.node.nodeid
+
+
+def test_every_rule_a_profile_names_is_a_rule_of_the_workflow():
+    """A profile's per-rule settings for a renamed rule are silently ignored (a cluster job would
+    get the default runtime and be killed), so each name must be a rule the workflow defines."""
+    rules = set()
+    for smk in [ROOT / "Snakefile", *(ROOT / "workflow" / "rules").glob("*.smk")]:
+        rules.update(re.findall(r"^\s*(?:local)?rule (\w+):", smk.read_text(), re.M))
+    assert {"train_model", "encode_shard", "all"} <= rules
+    for profile in (ROOT / "profiles").glob("*/config.yaml"):
+        settings = yaml.safe_load(profile.read_text())
+        for key in ("set-resources", "set-threads"):
+            named = set(settings.get(key) or {})
+            assert named <= rules, f"{profile}: {key} names {sorted(named - rules)}"

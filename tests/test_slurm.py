@@ -1,5 +1,5 @@
 """The tiny workflow on a real one-node SLURM cluster on localhost, compared with a local run, and
-the tiny sweep's models training as SLURM jobs of their own."""
+the tiny sweep's models training as SLURM jobs of their own, in the same Snakemake run."""
 
 import os
 import re
@@ -9,8 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 import zarr
-from conftest import ROOT, copy_workflow, planned, results, snakemake
+from conftest import ROOT, copy_workflow, planned, results, snakemake, with_defaults
+
+from aelatent.outputs import expected
 
 pytestmark = pytest.mark.slurm
 SCRIPT = ROOT / "tests" / "slurm" / "localcluster.sh"
@@ -44,8 +47,14 @@ FLAGS = [
 
 
 def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
+    """One SLURM run under config/tiny_sweep.yaml (the tiny run's AE and two more models) asks for
+    every file of config/tiny.yaml's rule all and for the VAE's and RAE's models: the tiny
+    workflow and a sweep's trainings at once, as a user would submit them."""
     w = copy_workflow(tmp_path)
-    snakemake(w, *FLAGS)
+    tiny = with_defaults(yaml.safe_load((ROOT / "config" / "tiny.yaml").read_text()))
+    sweep = [f"results/tiny/{m}/model/model.pt" for m in ("vae", "rae")]
+    targets = [f"results/tiny/{f}" for f in expected(tiny, ["ae"])] + sweep
+    snakemake(w, *FLAGS, *targets, config="config/tiny_sweep.yaml")
     assert planned(w) == {}
 
     # every job went through SLURM: one sbatch log per job, and the controller knows the jobs
@@ -73,9 +82,6 @@ def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
     )
 
     # a sweep's models train as SLURM jobs of their own, all submitted before any finished
-    sweep = [f"results/tiny/{m}/model/model.pt" for m in ("vae", "rae")]
-    snakemake(w, *FLAGS, *sweep, config="config/tiny_sweep.yaml")
-    shown = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True).stdout
     trains = {}
     for line in shown.splitlines():
         job = dict(re.findall(r"(\w+)=(\S+)", line))
@@ -84,5 +90,7 @@ def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
             trains[model] = job
     assert {"vae", "rae"} <= set(trains), shown
     assert trains["vae"]["JobId"] != trains["rae"]["JobId"]
+    # with the profile's runtime for training (720 minutes), not the rule's or the default
+    assert {j["TimeLimit"] for j in trains.values()} == {"12:00:00"}, trains
     pair = [trains["vae"], trains["rae"]]
     assert max(j["SubmitTime"] for j in pair) <= min(j["EndTime"] for j in pair), pair

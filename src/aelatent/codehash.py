@@ -44,7 +44,15 @@ def _parents(name: str) -> list[str]:
 
 @cache
 def _parse(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(), filename=str(path))
+    """The module's syntax tree without docstrings (comments and layout are not in the tree):
+    parsed once per file, for its imports and for its normal form."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(getattr(first.value, "value", None), str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return tree
 
 
 def imported_names(tree: ast.Module, name: str | None, is_package: bool) -> set[str]:
@@ -70,6 +78,15 @@ def imported_names(tree: ast.Module, name: str | None, is_package: bool) -> set[
     return {parent for n in found for parent in _parents(n)}
 
 
+@cache
+def _imports(path: Path) -> tuple[Path, ...]:
+    """Package files that ``path`` imports directly. Cached per file: the workflow hashes a
+    closure for every rule at start-up, and the closures share most of their modules."""
+    name = module_name(path) if path.is_relative_to(PACKAGE_DIR) else None
+    files = (module_file(n) for n in imported_names(_parse(path), name, path.name == "__init__.py"))
+    return tuple(sorted({f for f in files if f is not None}))
+
+
 def closure(paths: Iterable[str | Path]) -> list[Path]:
     """Package files that the given files (scripts or package modules) import, transitively,
     sorted; package modules among ``paths`` are included themselves."""
@@ -78,31 +95,20 @@ def closure(paths: Iterable[str | Path]) -> list[Path]:
     starts = set(todo)
     while todo:
         path = todo.pop()
-        inside = path.is_relative_to(PACKAGE_DIR)
-        if inside:
+        if path.is_relative_to(PACKAGE_DIR):
             if path in seen:
                 continue
             seen.add(path)
         elif path not in starts:
             continue
-        name = module_name(path) if inside else None
-        for imported in imported_names(_parse(path), name, path.name == "__init__.py"):
-            f = module_file(imported)
-            if f is not None and f not in seen:
-                todo.append(f)
+        todo.extend(f for f in _imports(path) if f not in seen)
     return sorted(seen)
 
 
 @cache
 def normalized(path: Path) -> str:
-    """The module's syntax tree without docstrings: comments and layout are not in the tree."""
-    tree = ast.parse(path.read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            first = node.body[0] if node.body else None
-            if isinstance(first, ast.Expr) and isinstance(getattr(first.value, "value", None), str):
-                node.body = node.body[1:] or [ast.Pass()]
-    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+    """The module's syntax tree without docstrings, comments or layout, as text."""
+    return ast.dump(_parse(path), annotate_fields=False, include_attributes=False)
 
 
 def code_hash(paths: Iterable[str | Path]) -> str:

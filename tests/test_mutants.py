@@ -788,6 +788,26 @@ def test_open_latents_checks_every_chunk_against_verified_json(encoded, tmp_path
         open_latents(z)
 
 
+def test_verified_orthogonal_reads_of_an_image_like_array_select_blocks(tmp_path):
+    """On a store of more than two axes, indices on two later axes select a block (zarr's
+    orthogonal selection), not points; the expectation is zarr's own selection of the raw array."""
+    import zarr
+
+    from aelatent.io.checksum import VerifiedArray
+
+    x = np.arange(12 * 4 * 3, dtype=np.uint8).reshape(12, 4, 3)
+    raw = zarr.create_array(str(tmp_path / "a.zarr"), shape=x.shape, chunks=(5, 4, 3), dtype="u1")
+    raw[:] = x
+    digests = [hashlib.sha256(x[a : a + 5].tobytes()).hexdigest() for a in (0, 5, 10)]
+    v = VerifiedArray(raw, tmp_path / "a.zarr", digests.__getitem__, lambda k, rows, why: ValueError(why))
+    key = ([7, 1, 11], [3, 0], [2, 1])
+    want = raw.get_orthogonal_selection(key)
+    assert want.shape == (3, 2, 2)
+    assert np.array_equal(v.get_orthogonal_selection(key), want)
+    assert np.array_equal(v.oindex[key], want)
+    assert np.array_equal(v.oindex[[7, 1], 2, :], x[[7, 1], 2, :])  # an int drops its axis
+
+
 def test_verify_shard_vouches_for_its_own_rows_only(encoded):
     from aelatent.errors import InputError
     from aelatent.io.latents import open_latents, verify_shard

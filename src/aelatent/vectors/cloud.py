@@ -11,12 +11,15 @@ against the other (``ref``), so no generator is flattered by rows it has seen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 from ..io.seeds import rng
 from ..stats.moments import Moments
+
+if TYPE_CHECKING:
+    from sklearn.neighbors import NearestNeighbors
 
 
 def split_sample(sample: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -76,6 +79,8 @@ class RealCloud:
         cov = m.cov()
         evals, evecs, raw = regularised_eigen(cov, floor)
         whiten = evecs / np.sqrt(evals)
+        from sklearn.neighbors import NearestNeighbors  # here: importing sklearn costs a second
+
         fit, ref = split_sample(sample, seed)
         nn = NearestNeighbors(n_neighbors=1).fit(ref)
         return cls(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from sklearn.mixture import GaussianMixture
 
 from ..io.atomic import atomic_path
 from ..io.sample import load_sample
@@ -38,6 +37,8 @@ def generate(name: str, n: int, fit: np.ndarray, cfg: dict, seed: int) -> np.nda
     if name == "mvn":
         return m.mean + rng.standard_normal((n, dim)) @ sqrt_cov(m.cov()).T
     if name == "gmm":
+        from sklearn.mixture import GaussianMixture  # here: the other generators need no sklearn
+
         gmm = GaussianMixture(
             cfg["gmm_components"],
             covariance_type="full",

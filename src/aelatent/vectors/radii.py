@@ -8,7 +8,6 @@ REFINE_STEP / 2 whatever the sweep's spacing.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import ks_2samp
 
 from ..io.atomic import atomic_path
 from ..io.sample import load_sample
@@ -41,6 +40,8 @@ def uniform_radii_match(
     """For each b of the sweep and of its refinement around the best, how well the radii of ``n``
     uniform [-b, b] vectors match the real radii (KS statistic), sorted by b, with the best b
     flagged (``best``) and the refinement's rows marked (``refined``); also returns those radii."""
+    from scipy.stats import ks_2samp  # here: the generators read best_b without scipy
+
     r_real = np.linalg.norm(sample, axis=1)
     unit = unit_radii(n, sample.shape[1], seed)
 

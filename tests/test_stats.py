@@ -144,8 +144,9 @@ def test_fwhm_on_the_articles_grid():
 
 
 def kde_fwhm(x: np.ndarray) -> float:
-    """An independent width: the FWHM of scipy's Gaussian KDE (Scott's bandwidth) on a fine grid."""
-    grid = np.linspace(x.min() - x.std(), x.max() + x.std(), 6000)
+    """An independent width: the FWHM of scipy's Gaussian KDE (Scott's bandwidth) on a grid of
+    1,500 points, whose spacing stays under 1% of every width measured here (the bound is 20%)."""
+    grid = np.linspace(x.min() - x.std(), x.max() + x.std(), 1500)
     density = gaussian_kde(x)(grid)
     above = grid[density >= density.max() / 2]
     return float(above[-1] - above[0])

@@ -36,10 +36,12 @@ from aelatent.outputs import (
 )
 from aelatent.vectors.names import GENERATOR_SETTINGS, GENERATORS
 
-# Each model's settings (models.<name> over model), checked before any job runs.
-MODELS = validate_config(
-    config, yaml.safe_load(SCHEMA.read_text())["properties"]["model"]
+# Each model's settings (models.<name> over model), checked before any job runs. libyaml's
+# loader where PyYAML has it: every job start on a cluster parses the workflow again.
+_schema = yaml.load(
+    SCHEMA.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 )
+MODELS = validate_config(config, _schema["properties"]["model"])
 for _name, _settings in MODELS.items():
     _key = f"models.{_name}" if config["models"][_name] else "model"
     if kind_of(_settings).trained:

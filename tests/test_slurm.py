@@ -61,6 +61,10 @@ def test_tiny_workflow_on_slurm_equals_local_run(cluster, work, tmp_path):
     logs = list((w / ".snakemake" / "slurm_logs").rglob("*.log"))
     rules_run = {p.parts[p.parts.index("slurm_logs") + 1] for p in logs}
     assert {"rule_train_model", "rule_encode_shard", "rule_coverage"} <= rules_run
+    # the bookkeeping rules marked localrule ran beside Snakemake, not as SLURM jobs
+    local = {"create_latent_store", "merge_moments", "summarize", "render_tables"}
+    assert not {f"rule_{r}" for r in local} & rules_run, rules_run
+    assert all((results(w) / "logs" / f"{r}.log").exists() for r in local)
     shown = subprocess.run(["scontrol", "show", "job", "-o"], capture_output=True, text=True).stdout
     completed = re.findall(r"JobState=COMPLETED", shown)
     assert len(completed) >= len(logs) > 30

@@ -15,6 +15,7 @@ if COMPARE:
             html=out("comparison_page"),
         log:
             f"{R}/compare/logs/compare_models.log",
+        localrule: True
         conda:
             "../../envs/aelatent.yaml"
         threads: 1

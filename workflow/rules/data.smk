@@ -5,6 +5,7 @@ if download_targets():
             download_targets(),
         log:
             f"{R}/logs/download_celeba.log",
+        localrule: True
         conda:
             "../../envs/aelatent.yaml"
         threads: 1

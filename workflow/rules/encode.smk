@@ -8,6 +8,7 @@ if IMAGES:
             out("latents"),
         log:
             f"{M}/logs/create_latent_store.log",
+        localrule: True
         conda:
             "../../envs/aelatent.yaml"
         threads: 1

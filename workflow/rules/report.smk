@@ -21,6 +21,7 @@ rule summarize:
         digest=out("summary_digest"),
     log:
         f"{M}/logs/summarize.log",
+    localrule: True
     conda:
         "../../envs/aelatent.yaml"
     threads: 1
@@ -45,6 +46,7 @@ rule render_tables:
         **{t: report_entry(OUTPUTS[t], f"{R}/{page_path(t)}") for t in shown_tables()},
     log:
         f"{M}/logs/render_tables.log",
+    localrule: True
     conda:
         "../../envs/aelatent.yaml"
     threads: 1

@@ -36,6 +36,7 @@ rule merge_moments:
         out("moments"),
     log:
         f"{M}/logs/merge_moments.log",
+    localrule: True
     conda:
         "../../envs/aelatent.yaml"
     threads: 1

@@ -130,3 +130,84 @@ def test_structure_rows_of_independent_data_look_uncorrelated():
     assert (q["pairs_both_dominant"], q["pairs_any_dominant"]) == (1, 1)
     assert [r["rank"] for r in spec] == list(range(1, 31))
     assert spec[-1]["cov_cumulative"] == pytest.approx(1.0)
+
+
+def test_structure_rows_name_and_compute_every_quantity_as_numpy_does():
+    """Every row of structure.tsv and spectrum.tsv by its exact name, recomputed with numpy on
+    data with correlations, offsets, unequal widths, a flat-topped and a heavy-tailed component."""
+    rng = np.random.default_rng(11)
+    n, d = 3000, 10
+    x = rng.standard_normal((n, d))
+    x[:, 1] = 0.8 * x[:, 0] + 0.6 * x[:, 1]
+    x[:, 2] = rng.uniform(-2, 2, n)
+    x[:, 3] = rng.standard_t(5, n)
+    x = (x + np.arange(d) * 0.5) * np.linspace(0.5, 2.0, d)
+    m = Moments(d).update(x)
+    skew, kurt = sps.skew(x, axis=0), sps.kurtosis(x, axis=0)
+    dominant, pairs = [1, 2, 3], [(0, 1), (1, 2), (4, 5), (6, 7)]
+    ks = np.array([0.001, 0.002, 0.2, 0.3, 0.001, 0.5, 0.001, 0.001, 0.001, 0.001])
+    rows, spec = structure_rows(m, skew, kurt, dominant, pairs, ks=ks)
+    q = {r["quantity"]: r["value"] for r in rows}
+
+    corr, cov = np.corrcoef(x, rowvar=False), np.cov(x, rowvar=False)
+    ec, ev = np.sort(np.linalg.eigvalsh(corr))[::-1], np.sort(np.linalg.eigvalsh(cov))[::-1]
+    r = np.abs(corr[np.triu_indices(d, 1)])
+    pr = lambda e: e.sum() ** 2 / (e**2).sum()  # noqa: E731
+    er = lambda e: np.exp(-np.sum(e / e.sum() * np.log(e / e.sum())))  # noqa: E731
+    edge = (1 + np.sqrt(d / n)) ** 2
+    share = np.cumsum(ev) / ev.sum()
+    std = x.std(axis=0, ddof=1)
+    limit = max(0.02, 1.031 / np.sqrt(n))
+    want = {
+        "n_vectors": n,
+        "dim": d,
+        "n_pairs": 45,
+        "corr_participation_ratio": pr(ec),
+        "corr_effective_rank": er(ec),
+        "corr_top_eigenvalue": ec[0],
+        "marchenko_pastur_edge": edge,
+        "corr_eigenvalues_above_edge": int((ec > edge).sum()),
+        "cov_participation_ratio": pr(ev),
+        "cov_effective_rank": er(ev),
+        "cov_components_50pct": int(np.argmax(share >= 0.5) + 1),
+        "cov_components_90pct": int(np.argmax(share >= 0.9) + 1),
+        "cov_components_99pct": int(np.argmax(share >= 0.99) + 1),
+        "abs_r_mean": r.mean(),
+        "abs_r_q50": np.quantile(r, 0.5),
+        "abs_r_q90": np.quantile(r, 0.9),
+        "abs_r_q99": np.quantile(r, 0.99),
+        "abs_r_max": r.max(),
+        "abs_r_noise": np.sqrt(2 / (np.pi * n)),
+        "pairs_above_threshold": 4,
+        "pairs_both_dominant": 1,  # (1, 2)
+        "pairs_any_dominant": 2,  # (0, 1), (1, 2)
+        "chance_both_dominant": 3 * 2 / 90,
+        "chance_any_dominant": 1 - 7 * 6 / 90,
+        "n_dominant": 3,
+        "component_std_median": np.median(std),
+        "component_rms": np.sqrt(np.mean(x.mean(axis=0) ** 2 + std**2)),
+        "skew_abs_median": np.median(np.abs(skew)),
+        "kurtosis_abs_median": np.median(np.abs(kurt)),
+        "kurtosis_negative_share_dominant": np.mean(kurt[dominant] < 0),
+        "ks_limit": limit,
+        "ks_median": np.median(ks),
+        "ks_median_dominant": 0.2,
+        # shapes: 7 near Gaussian by KS; 2 (uniform) flat-topped, 3 (t) heavy-tailed, 5 by its kurtosis
+        "near_gaussian_share": 0.7,
+        "flat_topped_share": float(kurt[5] < 0) / 10 + 0.1,
+        "heavy_tailed_share": float(kurt[5] > 0) / 10 + 0.1,
+        "near_gaussian_share_dominant": 1 / 3,
+        "flat_topped_share_dominant": 1 / 3,
+        "heavy_tailed_share_dominant": 1 / 3,
+    }
+    assert kurt[2] < 0 < kurt[3] and 0 < want["kurtosis_negative_share_dominant"] < 1
+    assert 1 < want["cov_components_50pct"] < want["cov_components_99pct"]
+    assert list(q) == list(want)
+    for key, value in want.items():
+        assert q[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    assert all(isinstance(q[k], int) for k in ("n_vectors", "dim", "n_pairs", "n_dominant"))
+    assert [s["rank"] for s in spec] == list(range(1, d + 1))
+    np.testing.assert_allclose([s["corr_eigenvalue"] for s in spec], ec, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose([s["cov_eigenvalue"] for s in spec], ev, rtol=1e-9)
+    np.testing.assert_allclose([s["corr_cumulative"] for s in spec], np.cumsum(ec) / ec.sum(), rtol=1e-9)
+    np.testing.assert_allclose([s["cov_cumulative"] for s in spec], share, rtol=1e-9)

@@ -211,3 +211,16 @@ def test_structure_rows_name_and_compute_every_quantity_as_numpy_does():
     np.testing.assert_allclose([s["cov_eigenvalue"] for s in spec], ev, rtol=1e-9)
     np.testing.assert_allclose([s["corr_cumulative"] for s in spec], np.cumsum(ec) / ec.sum(), rtol=1e-9)
     np.testing.assert_allclose([s["cov_cumulative"] for s in spec], share, rtol=1e-9)
+
+
+def test_structure_rows_without_dominant_components_leave_their_shares_undefined():
+    x = np.random.default_rng(5).standard_normal((500, 4))
+    m = Moments(4).update(x)
+    rows, _ = structure_rows(m, sps.skew(x, axis=0), sps.kurtosis(x, axis=0), [], [], ks=np.full(4, 0.5))
+    q = {r["quantity"]: r["value"] for r in rows}
+    dominant = [
+        k for k in q if k.endswith("_dominant") and k.startswith(("kurtosis", "ks", "near", "flat", "heavy"))
+    ]
+    assert len(dominant) == 5 and all(np.isnan(q[k]) for k in dominant), {k: q[k] for k in dominant}
+    assert q["n_dominant"] == 0 and q["pairs_above_threshold"] == 0 and q["near_gaussian_share"] == 0.0
+    assert q["chance_both_dominant"] == 0.0 and q["chance_any_dominant"] == 0.0

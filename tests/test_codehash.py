@@ -9,6 +9,16 @@ from conftest import ROOT
 from aelatent import codehash
 
 LIB = ROOT / "src" / "aelatent"
+
+
+@pytest.fixture(autouse=True)
+def uncached():
+    """Each test parses and hashes for itself: results cached at collection or by an earlier test
+    would hide a bug in the parsing behind values computed before it."""
+    for cached in (codehash._parse, codehash._imports, codehash.normalized):
+        cached.cache_clear()
+
+
 MODULES = sorted(p.relative_to(LIB).as_posix() for p in LIB.rglob("*.py"))
 
 

@@ -1,6 +1,7 @@
 """The code hash behind rerun decisions, and the library's architecture it makes visible."""
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,81 @@ def test_a_comment_docstring_or_layout_edit_keeps_the_normal_form(module, tmp_pa
     (tmp_path / "a.py").write_text(original)
     (tmp_path / "b.py").write_text(edited + "\n# a comment\n")
     assert codehash.normalized(tmp_path / "a.py") == codehash.normalized(tmp_path / "b.py")
+
+
+# --- the scripts' hashes remembered between Snakemake starts (aelatent.codecache) ----------------
+
+
+def test_script_hashes_are_the_code_hashes_computed_once_then_read_back(tmp_path, monkeypatch):
+    from aelatent import codecache
+
+    scripts = sorted((ROOT / "scripts").glob("*.py"))
+    want = {p.stem: codehash.code_hash([p]) for p in scripts}
+    cache = tmp_path / "cache" / "code_hashes.json"
+    assert codecache.script_hashes(ROOT / "scripts", cache) == want
+    assert json.loads(cache.read_text()) == {codecache.tree_key(scripts): want}
+
+    def no_parsing(paths):
+        raise AssertionError(f"hashed {paths} again")
+
+    monkeypatch.setattr(codecache, "code_hash", no_parsing)
+    assert codecache.script_hashes(ROOT / "scripts", cache) == want
+
+
+@pytest.mark.parametrize("damage", ["", "{", "[]", '{"KEY": {"train_model": "x"}}', "directory"])
+def test_a_broken_or_foreign_cache_is_recomputed(tmp_path, damage):
+    from aelatent import codecache
+
+    scripts = sorted((ROOT / "scripts").glob("*.py"))
+    want = {p.stem: codehash.code_hash([p]) for p in scripts}
+    cache = tmp_path / "code_hashes.json"
+    if damage == "directory":  # neither readable nor writable as a file: hashes still come
+        cache.mkdir()
+    else:
+        cache.write_text(damage.replace("KEY", codecache.tree_key(scripts)))
+    assert codecache.script_hashes(ROOT / "scripts", cache) == want
+    if damage != "directory":
+        assert json.loads(cache.read_text()) == {codecache.tree_key(scripts): want}
+
+
+def test_the_key_changes_with_any_byte_name_or_file_of_the_package_or_scripts(tmp_path, monkeypatch):
+    import shutil
+
+    from aelatent import codecache
+
+    lib, scripts = tmp_path / "aelatent", tmp_path / "scripts"
+    shutil.copytree(LIB, lib, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "scripts", scripts)
+    monkeypatch.setattr(codecache, "PACKAGE_DIR", lib)
+
+    def key():
+        return codecache.tree_key(sorted(scripts.glob("*.py")))
+
+    keys = [key()]
+    (lib / "stats" / "moments.py").write_text((lib / "stats" / "moments.py").read_text() + "\n")
+    keys.append(key())
+    (lib / "stats" / "moments2.py").write_text("")
+    keys.append(key())
+    (lib / "stats" / "moments2.py").rename(lib / "stats" / "moments3.py")
+    keys.append(key())
+    (scripts / "train_model.py").write_text((scripts / "train_model.py").read_text() + "#\n")
+    keys.append(key())
+    (scripts / "extra.py").write_text("")
+    keys.append(key())
+    (lib / "notes.txt").write_text("not code")  # no module: same key
+    keys.append(key())
+    assert len(set(keys)) == len(keys) - 1 and keys[-1] == keys[-2]
+
+
+def test_the_cache_keeps_the_latest_keys(tmp_path, monkeypatch):
+    from aelatent import codecache
+
+    cache = tmp_path / "code_hashes.json"
+    old = {f"k{i}": {"x": str(i)} for i in range(codecache.KEEP + 3)}
+    cache.write_text(json.dumps(old))
+    monkeypatch.setattr(codecache, "code_hash", lambda paths: "h")
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.py").write_text("")
+    assert codecache.script_hashes(tmp_path / "s", cache) == {"a": "h"}
+    kept = json.loads(cache.read_text())
+    assert len(kept) == codecache.KEEP and list(kept)[:-1] == list(old)[-(codecache.KEEP - 1) :]

@@ -22,7 +22,7 @@ os.environ.update(
 )
 sys.path.insert(0, str(LIB.parent))
 from aelatent.checks import validate_config
-from aelatent.codehash import code_hash
+from aelatent.codecache import script_hashes
 from aelatent.data.layout import source_fingerprint
 from aelatent.nn.geometry import check_geometry
 from aelatent.kinds import kind_of
@@ -57,11 +57,14 @@ wildcard_constraints:
     model="|".join(map(re.escape, MODELS)),
 
 
+CODE = script_hashes(SCRIPTS)
+
+
 def code(script):
     """Hash of the library code a rule's script runs: the package modules it imports,
     transitively, without comments, docstrings or formatting. Passed as a param, it reruns
     exactly the jobs whose code changed (Snakemake tracks the script itself)."""
-    return code_hash([SCRIPTS / f"{script}.py"])
+    return CODE[script]
 
 
 def dataset_params():

@@ -123,9 +123,11 @@ class VerifiedArray:
                 raise IndexError(f"index {i} is out of bounds for axis 0 with size {n}")
             return np.array([i % n]), True
         idx = np.asarray(first)
+        if idx.ndim > 1:
+            raise IndexError(f"a {idx.ndim}-dimensional index array for axis 0: give one dimension")
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
-        idx = idx.astype(np.int64).ravel()
+        idx = idx.astype(np.int64)
         if idx.size and (idx.min() < -n or idx.max() >= n):
             raise IndexError(f"index out of bounds for axis 0 with size {n}")
         return idx % n if idx.size else idx, False

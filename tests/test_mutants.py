@@ -1240,3 +1240,43 @@ def test_refinement_and_unit_radii_by_hand():
     assert refinement([0.0, 0.1], 0.0, 0.05) == [0.05]  # never b = 0
     want = np.linalg.norm(numpy_rng(5, "radii").uniform(-1.0, 1.0, (30, 4)), axis=1)
     np.testing.assert_array_equal(unit_radii(30, 4, 5), want)
+
+
+# --- ties, rounding and degenerate inputs -------------------------------------------------------
+
+
+def test_dominant_components_and_pairs_break_ties_by_index():
+    """Scores with many ties (60 of them, three values): numpy's default sort would pick other
+    components among the tied ones; the expectation is a plain Python sort by (score, index)."""
+    mean = np.random.default_rng(0).integers(0, 3, 60).astype(float) * np.where(np.arange(60) % 2, 1, -1)
+    hw = np.zeros(60)
+    want = sorted(sorted(range(60), key=lambda i: (-abs(mean[i]), i))[:10])
+    assert dominant_indices(mean, hw, 10) == want
+    c = np.eye(12)
+    iu = np.triu_indices(12, 1)
+    values = (
+        np.random.default_rng(0).integers(1, 3, len(iu[0])) * 0.3 * np.where(np.arange(len(iu[0])) % 3, 1, -1)
+    )
+    c[iu] = values
+    c[iu[1], iu[0]] = values
+    got = [(p["i"], p["j"]) for p in correlated_pairs(c, 0.1)]
+    assert got == sorted(zip(*iu, strict=True), key=lambda ij: (-abs(c[ij]), ij))
+
+
+def test_correlations_stay_within_minus_one_and_one_and_constant_components_are_nan_quietly():
+    import warnings
+
+    a = np.random.default_rng(1).standard_normal(7)
+    x = np.column_stack([a, a * 3.0, -a * 0.1, a * 0.7, np.full(7, 2.5)])
+    m = Moments(5).update(x)
+    d = np.sqrt(np.diag(m.m2))[:4]
+    raw = m.m2[:4, :4] / np.outer(d, d)
+    assert raw.max() > 1 and raw.min() < -1  # rounding: what an unclipped quotient gives here
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = m.corr()
+    assert np.abs(c[:4, :4]).max() == 1.0
+    assert np.allclose(c[:4, :4], np.outer([1, 1, -1, 1], [1, 1, -1, 1]), rtol=0, atol=1e-15)
+    assert np.isnan(c[4]).all() and np.isnan(c[:, 4]).all()
+    with pytest.raises(ValueError, match="corr needs at least 2 rows, have 1"):
+        Moments(2).update(np.ones((1, 2))).corr()

@@ -224,3 +224,147 @@ def test_structure_rows_without_dominant_components_leave_their_shares_undefined
     assert len(dominant) == 5 and all(np.isnan(q[k]) for k in dominant), {k: q[k] for k in dominant}
     assert q["n_dominant"] == 0 and q["pairs_above_threshold"] == 0 and q["near_gaussian_share"] == 0.0
     assert q["chance_both_dominant"] == 0.0 and q["chance_any_dominant"] == 0.0
+
+
+# What each row of structure.tsv says it is: the report's structure page shows this column.
+MEANINGS = {
+    "n_vectors": "vectors N the statistics are computed over",
+    "dim": "latent dimension D",
+    "n_pairs": "component pairs D(D-1)/2",
+    "corr_participation_ratio": "(sum l)^2 / sum l^2 of the correlation matrix: D if uncorrelated",
+    "corr_effective_rank": "exp(entropy) of the correlation eigenvalues: D if uncorrelated",
+    "corr_top_eigenvalue": "largest correlation eigenvalue: 1 if uncorrelated",
+    "marchenko_pastur_edge": "largest eigenvalue D independent components show over N vectors",
+    "corr_eigenvalues_above_edge": "correlation eigenvalues above that edge: correlated directions",
+    "cov_participation_ratio": "participation ratio of the covariance: directions the variance spreads over",
+    "cov_effective_rank": "effective rank of the covariance",
+    "cov_components_50pct": "principal axes holding 50% of the variance",
+    "cov_components_90pct": "principal axes holding 90% of the variance",
+    "cov_components_99pct": "principal axes holding 99% of the variance",
+    "abs_r_mean": "mean |r| over all pairs",
+    "abs_r_q50": "50% of pairs have |r| below this",
+    "abs_r_q90": "90% of pairs have |r| below this",
+    "abs_r_q99": "99% of pairs have |r| below this",
+    "abs_r_max": "largest |r|",
+    "abs_r_noise": "mean |r| of independent components over N vectors",
+    "pairs_above_threshold": "pairs in pairs.tsv (|r| above stats.pair_threshold)",
+    "pairs_both_dominant": "of those, pairs of two dominant components",
+    "pairs_any_dominant": "of those, pairs with at least one dominant component",
+    "chance_both_dominant": "share expected for random pairs: K(K-1)/(D(D-1))",
+    "chance_any_dominant": "share expected for random pairs: 1-(D-K)(D-K-1)/(D(D-1))",
+    "n_dominant": "dominant components K",
+    "component_std_median": "median std of a component: the latent scale",
+    "component_rms": "root mean square of a component's values: |z| is about sqrt(D) times this",
+    "skew_abs_median": "median |skew| over components (0 for a Gaussian)",
+    "kurtosis_abs_median": "median |excess kurtosis| (0 for a Gaussian)",
+    "kurtosis_negative_share_dominant": (
+        "dominant components with negative excess kurtosis (flatter than a Gaussian)"
+    ),
+    "ks_limit": "KS distance below which a component counts as Gaussian",
+    "ks_median": "median KS distance of a component to its fitted normal",
+    "ks_median_dominant": "the same among dominant components",
+    "near_gaussian_share": "components Gaussian by the KS rule (gaussian_rule)",
+    "flat_topped_share": "components flat-topped by the KS rule (gaussian_rule)",
+    "heavy_tailed_share": "components heavy-tailed by the KS rule (gaussian_rule)",
+    "near_gaussian_share_dominant": "dominant components Gaussian by the KS rule (gaussian_rule)",
+    "flat_topped_share_dominant": "dominant components flat-topped by the KS rule (gaussian_rule)",
+    "heavy_tailed_share_dominant": "dominant components heavy-tailed by the KS rule (gaussian_rule)",
+}
+
+
+def test_every_structure_row_says_what_it_is():
+    x = np.random.default_rng(2).standard_normal((300, 5))
+    m = Moments(5).update(x)
+    rows, _ = structure_rows(m, np.zeros(5), np.zeros(5), [0, 3], [(0, 1)], ks=np.full(5, 0.01))
+    assert {r["quantity"]: r["meaning"] for r in rows} == MEANINGS
+    without_ks, _ = structure_rows(m, np.zeros(5), np.zeros(5), [0, 3], [(0, 1)])
+    assert [r["quantity"] for r in without_ks] == list(MEANINGS)[: list(MEANINGS).index("ks_limit")]
+
+
+def test_write_structure_tables_equal_scipy_and_a_hand_made_ks(tmp_path):
+    """The three tables from files, as the rule writes them: gaussianity.tsv's skew and kurtosis
+    against scipy, its KS distance recomputed at the fine grid's edges with scipy's normal CDF
+    (values beyond the grid on one side only, then on both: half on each side), and the shapes."""
+    from aelatent.io.latents import create_latent_store
+    from aelatent.io.tables import read_tsv, write_tsv
+    from aelatent.stats.structure import write_structure
+
+    rng = np.random.default_rng(21)
+    n = 2000
+    x = np.column_stack(
+        [
+            rng.standard_normal(n) * 2 + 1,
+            rng.uniform(-3, 3, n),
+            rng.standard_t(2, n),
+            rng.standard_normal(n),
+            rng.standard_normal(n) * 0.5 - 4,
+        ]
+    ).astype(np.float32)
+    x[7, 3] = 12.0  # one value above the grid only
+    x64 = x.astype(np.float64)
+    assert x64[:, 2].min() < -8 * x64[:, 2].std() and x64[:, 2].max() > 8 * x64[:, 2].std()
+    assert x64[:, 3].max() > 8 * x64[:, 3].std() > -x64[:, 3].min()
+    create_latent_store(tmp_path / "z.zarr", n, 5, 300, {})[:] = x
+    Moments(5).update(x).save(tmp_path / "moments.npz")
+    write_tsv(
+        [{"index": i, "dominant": int(i in (1, 2))} for i in range(5)], str(tmp_path / "components.tsv")
+    )
+    write_tsv([{"i": 1, "j": 2}, {"i": 0, "j": 4}], str(tmp_path / "pairs.tsv"))
+    mean, sd = x64.mean(axis=0), x64.std(axis=0, ddof=1)
+    lo, width, bins = mean - 8 * sd, sd / 20, 320
+    counts = np.array([np.histogram(x64[:, i], lo[i] + width[i] * np.arange(bins + 1))[0] for i in range(5)])
+    np.savez(tmp_path / "hist.npz", fine_counts=counts, fine_lo=lo, fine_width=width)
+    outs = [tmp_path / f for f in ("structure.tsv", "spectrum.tsv", "gaussianity.tsv")]
+    write_structure(
+        *(str(tmp_path / f) for f in ("z.zarr", "moments.npz", "components.tsv", "hist.npz", "pairs.tsv")),
+        *map(str, outs),
+    )
+    g = read_tsv(str(outs[2]))
+    assert [r["index"] for r in g] == list(range(5)) and [r["dominant"] for r in g] == [0, 1, 1, 0, 0]
+    np.testing.assert_allclose([r["mean"] for r in g], mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose([r["std"] for r in g], x64.std(axis=0), rtol=1e-5)
+    np.testing.assert_allclose([r["skew"] for r in g], sps.skew(x64, axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose([r["excess_kurtosis"] for r in g], sps.kurtosis(x64, axis=0), rtol=1e-5)
+    ks = []
+    for i in range(5):
+        edges = lo[i] + width[i] * np.arange(bins + 1)
+        emp = np.array([(x64[:, i] < e).sum() for e in edges], dtype=float)
+        if x64[:, i].min() < edges[0] and x64[:, i].max() > edges[-1]:  # both sides: half each
+            outside = n - counts[i].sum()
+            emp = outside / 2 + np.concatenate([[0.0], np.cumsum(counts[i])])
+        ks.append(np.abs(emp / n - sps.norm.cdf(edges, mean[i], sd[i])).max())
+    np.testing.assert_allclose([r["ks_normal"] for r in g], ks, rtol=1e-5, atol=1e-7)
+    limit = max(0.02, 1.031 / np.sqrt(n))
+    assert [r["shape"] for r in g] == ["Gaussian", "flat-topped", "heavy-tailed", "Gaussian", "Gaussian"]
+    assert [r["near_gaussian"] for r in g] == [int(k < limit) for k in ks] == [1, 0, 0, 1, 1]
+    q = {r["quantity"]: r["value"] for r in read_tsv(str(outs[0]))}
+    assert (q["n_vectors"], q["dim"], q["n_dominant"], q["pairs_both_dominant"], q["pairs_any_dominant"]) == (
+        n,
+        5,
+        2,
+        1,
+        1,
+    )
+    assert q["ks_median"] == pytest.approx(np.median(ks), rel=1e-5)
+    ec = np.sort(np.linalg.eigvalsh(np.corrcoef(x64, rowvar=False)))[::-1]
+    spec = read_tsv(str(outs[1]))
+    np.testing.assert_allclose([s["corr_eigenvalue"] for s in spec], ec, rtol=1e-5)
+
+
+def test_write_structure_refuses_moments_of_another_store(tmp_path):
+    from aelatent.io.latents import create_latent_store
+    from aelatent.io.tables import write_tsv
+    from aelatent.stats.structure import write_structure
+
+    x = np.random.default_rng(0).standard_normal((50, 2)).astype(np.float32)
+    create_latent_store(tmp_path / "z.zarr", 50, 2, 20, {})[:] = x
+    Moments(2).update(x[:40]).save(tmp_path / "moments.npz")
+    write_tsv([{"index": 0, "dominant": 0}, {"index": 1, "dominant": 0}], str(tmp_path / "c.tsv"))
+    write_tsv([], str(tmp_path / "p.tsv"), columns=["i", "j"])
+    np.savez(tmp_path / "h.npz", fine_counts=np.zeros((2, 4)), fine_lo=np.zeros(2), fine_width=np.ones(2))
+    args = [str(tmp_path / f) for f in ("z.zarr", "moments.npz", "c.tsv", "h.npz", "p.tsv", "s", "sp", "g")]
+    with pytest.raises(
+        ValueError, match=f"{tmp_path / 'z.zarr'} has 50 rows, {tmp_path / 'moments.npz'} counted 40"
+    ):
+        write_structure(*args)
+    assert not (tmp_path / "s").exists()

@@ -1280,3 +1280,80 @@ def test_correlations_stay_within_minus_one_and_one_and_constant_components_are_
     assert np.isnan(c[4]).all() and np.isnan(c[:, 4]).all()
     with pytest.raises(ValueError, match="corr needs at least 2 rows, have 1"):
         Moments(2).update(np.ones((1, 2))).corr()
+
+
+def test_hw_fine_of_an_exact_gaussian_histogram_to_a_thousandth_and_its_peak_on_a_bin_centre():
+    """Noise-free counts of N(0, 1) on a grid with a bin centred on 0: the peak is that centre, and
+    the kernel's and the bins' broadening come out in quadrature to 0.1% (the wide kernel of 300
+    vectors adds 0.6% if taken out with the wrong factor)."""
+    from aelatent.stats.components import fwhm_fine
+
+    width = 1 / 20
+    lo = -8 - width / 2
+    edges = lo + width * np.arange(322)
+    for n in (300, 100_000):
+        peak, w = fwhm_fine(np.diff(sps.norm.cdf(edges)) * n, lo, width)
+        assert abs(peak) < 1e-12
+        assert w == pytest.approx(2 * np.sqrt(2 * np.log(2)), rel=1e-3)
+    shifted = np.diff(sps.norm.cdf(edges, 0.3)) * 300  # a peak between two bin centres
+    assert abs(fwhm_fine(shifted, lo, width)[0] - 0.3) <= width / 2
+
+
+def test_quantiles_of_a_few_counts_start_at_zero():
+    from aelatent.stats.components import kernel_sd, quantiles
+
+    # cdf over edges 0..4: 0, 0, 1/2, 1, 1
+    assert quantiles([0, 2, 2, 0], 0.0, 1.0, [0.25, 0.5, 0.75]).tolist() == [1.5, 2.0, 2.5]
+    # flat over 4.0: the grid's sd (20 bins, 1.0) is below IQR / 1.349 = 2.0 / 1.349
+    counts = np.full(80, 10)
+    assert kernel_sd(counts, 0.0, 0.05) == pytest.approx(0.9 * (20 * 0.05) * 800**-0.2)
+
+
+def test_fwhm_crossing_reaches_the_first_bin():
+    from aelatent.stats.components import fwhm
+
+    # half is 5: every bin left of the peak is above it, so the left crossing is bin 0's centre
+    assert fwhm(np.arange(4.0), [6, 9, 10, 3]) == (2.0, pytest.approx(2 + 5 / 7 - 0))
+
+
+def test_histograms_count_a_maximum_on_a_bin_edge_in_its_own_bin(tmp_path):
+    from aelatent.stats.components import histograms
+
+    x = np.array([[0.0], [0.5], [1.0], [1.0]], dtype=np.float32)  # the max is a multiple of 0.125
+    create_latent_store(tmp_path / "z.zarr", 4, 1, 2, {})[:] = x
+    h = histograms(str(tmp_path / "z.zarr"), Moments(1).update(x), 0.125)
+    assert h["edges"].tolist() == [0.125 * k for k in range(10)]
+    assert h["counts"][0].tolist() == [1, 0, 0, 0, 1, 0, 0, 0, 2]
+
+
+def test_moments_start_empty_and_refuse_to_combine_nothing():
+    m = Moments(2)
+    assert m.min.tolist() == [np.inf, np.inf] and m.max.tolist() == [-np.inf, -np.inf]
+    m.update(np.array([[-5.0, 7.0], [-6.0, 8.0]]))
+    assert m.min.tolist() == [-6.0, 7.0] and m.max.tolist() == [-5.0, 8.0]
+    assert m.min.dtype == m.max.dtype == np.float64
+    both = Moments(2).merge(m)
+    assert both.min.tolist() == [-6.0, 7.0] and both.max.tolist() == [-5.0, 8.0] and both.n == 2
+    with pytest.raises(ValueError, match="^nothing to combine$"):
+        Moments.combine([])
+
+
+def test_a_value_exactly_at_the_limit_is_not_in_the_slice():
+    from aelatent.stats.special import slice_masks, slice_steps
+
+    x = np.array([[2.0, 0.0, 0.0], [1.999, 9.0, 9.0], [-2.0, 0.0, 0.0]])
+    (s1,) = slice_masks(x, slice_steps(3, 1, 2), np.full(3, 2.0))
+    assert s1.tolist() == [False, True, False]
+
+
+def test_degenerate_spectra_have_no_participation_and_negative_rounding_is_clipped():
+    from aelatent.stats.structure import effective_rank, pair_overlap, participation_ratio, spectrum
+
+    assert participation_ratio(np.zeros(3)) == 0.0 and effective_rank(np.zeros(3)) == 0.0
+    assert participation_ratio(np.array([0.5, 0.0])) == 1.0 and effective_rank(np.array([0.5, 0.0])) == 1.0
+    assert participation_ratio(np.array([0.3, 0.3])) == pytest.approx(2.0)
+    assert effective_rank(np.array([0.25, 0.25])) == pytest.approx(2.0)
+    ev = spectrum(np.array([[1.0, 1.0 + 1e-9], [1.0 + 1e-9, 1.0]]))  # a rounding-negative eigenvalue
+    assert ev.tolist() == [pytest.approx(2.0), 0.0]
+    one = pair_overlap([], [0], 1)
+    assert np.isnan(one["chance_both"]) and np.isnan(one["chance_any"])

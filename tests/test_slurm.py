@@ -42,9 +42,6 @@ FLAGS = [
     "squeue",
     "--slurm-init-seconds-before-status-checks",
     "1",
-    # a one-node cluster on localhost answers squeue at once: poll every second, not every 10 s
-    "--seconds-between-status-checks",
-    "1",
     "--slurm-keep-successful-logs",
 ]
 

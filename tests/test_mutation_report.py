@@ -18,6 +18,9 @@ from mutation_report import TO_KILL, diff, kind
             "threads",
         ),
         ('log.info("%d rows", n)', 'log.info("XX%d rowsXX", n)', "log line"),
+        ("write(out, json.dumps(summary, indent=1))", "write(out, json.dumps(summary, indent=2))", "JSON"),
+        ("first = start // z.chunks[0]", "first = start / z.chunks[0]", "dict key"),
+        ('return file_digest(path, "sha256")', 'return file_digest(path, "SHA256")', "any case"),
     ],
 )
 def test_known_kinds_of_survivors_are_named(old, new, word):
@@ -43,3 +46,4 @@ def test_a_mutants_change_is_read_from_its_function_and_the_original():
         "x_f__mutmut_3": ["    a = 1", "    return a - b"],
     }
     assert diff(bodies, "aelatent.stats.m.x_f__mutmut_3") == ("return a + b", "return a - b")
+    assert kind("c = a // b", "c = a / b") == TO_KILL

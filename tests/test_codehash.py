@@ -140,34 +140,46 @@ def test_a_comment_docstring_or_layout_edit_keeps_the_normal_form(module, tmp_pa
 # --- the scripts' hashes remembered between Snakemake starts (aelatent.codecache) ----------------
 
 
-def test_script_hashes_are_the_code_hashes_computed_once_then_read_back(tmp_path, monkeypatch):
+@pytest.fixture
+def two_scripts(tmp_path):
+    """A scripts folder of two real scripts: one of training, one of statistics."""
+    import shutil
+
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    for name in ("train_model.py", "correlations.py"):
+        shutil.copy(ROOT / "scripts" / name, folder / name)
+    return folder
+
+
+def test_script_hashes_are_the_code_hashes_computed_once_then_read_back(tmp_path, monkeypatch, two_scripts):
     from aelatent import codecache
 
-    scripts = sorted((ROOT / "scripts").glob("*.py"))
+    scripts = sorted(two_scripts.glob("*.py"))
     want = {p.stem: codehash.code_hash([p]) for p in scripts}
     cache = tmp_path / "cache" / "code_hashes.json"
-    assert codecache.script_hashes(ROOT / "scripts", cache) == want
+    assert codecache.script_hashes(two_scripts, cache) == want
     assert json.loads(cache.read_text()) == {codecache.tree_key(scripts): want}
 
     def no_parsing(paths):
         raise AssertionError(f"hashed {paths} again")
 
     monkeypatch.setattr(codecache, "code_hash", no_parsing)
-    assert codecache.script_hashes(ROOT / "scripts", cache) == want
+    assert codecache.script_hashes(two_scripts, cache) == want
 
 
 @pytest.mark.parametrize("damage", ["", "{", "[]", '{"KEY": {"train_model": "x"}}', "directory"])
-def test_a_broken_or_foreign_cache_is_recomputed(tmp_path, damage):
+def test_a_broken_or_foreign_cache_is_recomputed(tmp_path, damage, two_scripts):
     from aelatent import codecache
 
-    scripts = sorted((ROOT / "scripts").glob("*.py"))
+    scripts = sorted(two_scripts.glob("*.py"))
     want = {p.stem: codehash.code_hash([p]) for p in scripts}
     cache = tmp_path / "code_hashes.json"
     if damage == "directory":  # neither readable nor writable as a file: hashes still come
         cache.mkdir()
     else:
         cache.write_text(damage.replace("KEY", codecache.tree_key(scripts)))
-    assert codecache.script_hashes(ROOT / "scripts", cache) == want
+    assert codecache.script_hashes(two_scripts, cache) == want
     if damage != "directory":
         assert json.loads(cache.read_text()) == {codecache.tree_key(scripts): want}
 

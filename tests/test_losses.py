@@ -38,7 +38,8 @@ KINDS = {
 
 
 class Fixed(nn.Module):
-    """A stand-in model with fixed latent statistics and reconstruction; it records what it decodes."""
+    """A stand-in model with fixed latent statistics and reconstruction; it records what it is given
+    and what it decodes."""
 
     def __init__(self, mu, logvar, out):
         super().__init__()
@@ -55,6 +56,7 @@ class Fixed(nn.Module):
         return self.out
 
     def forward(self, x):
+        self.seen = x
         return self.out
 
 
@@ -70,7 +72,9 @@ def batch_of_two():
 
 def test_ae_objective_is_the_mean_pixel_mse():
     x, out = batch_of_two()
-    objective, mse = ae_objective(Fixed(None, None, out), x, nullcontext)
+    model = Fixed(None, None, out)
+    objective, mse = ae_objective(model, x, nullcontext)
+    assert model.seen is x  # the reconstruction is of the batch itself
     assert objective.item() == pytest.approx(0.2 / 24, rel=1e-6)
     assert mse.item() == pytest.approx(0.2 / 24, rel=1e-6)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats as sps
+from test_vectors_coverage import explained
 
 from aelatent.io.latents import create_latent_store
 from aelatent.report import findings as fi
@@ -1195,6 +1196,7 @@ def test_origin_border_row_against_numpy():
     m = Moments(4).update(x)
     c = RealCloud.build(m, x, seed=1, floor=1e-9)
     row = origin_border(c, m, edge=0.1)
+    explained(row, "origin")
     evals, evecs = np.linalg.eigh(np.cov(x, rowvar=False))
     evals, evecs = evals[::-1], evecs[:, ::-1]
     k = int(np.argmax(np.cumsum(evals) / evals.sum() >= 0.9 - 1e-12) + 1)

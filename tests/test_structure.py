@@ -368,3 +368,29 @@ def test_write_structure_refuses_moments_of_another_store(tmp_path):
     ):
         write_structure(*args)
     assert not (tmp_path / "s").exists()
+
+
+def test_a_constant_component_first_has_no_shape_and_the_next_one_still_does():
+    """NaN skew, kurtosis and KS distance for the component without spread, quietly, and the
+    components after it measured as usual."""
+    import warnings
+
+    from aelatent.stats.structure import ks_normal
+
+    x = np.column_stack([np.full(400, 3.0), np.random.default_rng(1).standard_normal(400)])
+    m = Moments(2).update(x)
+    width = np.array([1.0, m.std()[1] / 20])
+    lo = m.mean - 160 * width
+    counts = np.array([np.histogram(x[:, i], lo[i] + width[i] * np.arange(321))[0] for i in range(2)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        n, powers = central_powers([x[:150], x[150:]], m.mean)
+        skew, kurt = skew_kurtosis(n, powers)
+        ks = ks_normal({"fine_counts": counts, "fine_lo": lo, "fine_width": width}, m)
+    assert np.isnan(skew[0]) and np.isnan(kurt[0]) and np.isnan(ks[0])
+    assert skew[1] == pytest.approx(sps.skew(x[:, 1])) and kurt[1] == pytest.approx(sps.kurtosis(x[:, 1]))
+    edges = lo[1] + width[1] * np.arange(321)
+    emp = np.array([(x[:, 1] < e).mean() for e in edges])
+    assert ks[1] == pytest.approx(np.abs(emp - sps.norm.cdf(edges, m.mean[1], m.std()[1])).max(), rel=1e-9)
+    one_row = skew_kurtosis(1, np.array([[0.0], [0.0], [0.0]]))
+    assert np.isnan(one_row[0]).all() and np.isnan(one_row[1]).all()

@@ -78,6 +78,15 @@ def test_coverage_on_a_gaussian_cloud_matches_theory(cloud):
     want = np.sqrt(np.einsum("ij,ij->i", diff @ np.linalg.inv(m.cov()), diff))
     np.testing.assert_allclose(d, want, rtol=1e-9)
     assert mvn["condition"] == pytest.approx(np.linalg.cond(m.cov()), rel=1e-6)
+    explained(mvn, "coverage")
+
+
+def explained(row: dict, table: str) -> None:
+    """Every column of a row is one its table page explains (report/tables.py)."""
+    from aelatent.report.tables import COLUMNS, TABLE_COLUMNS
+
+    missing = set(row) - set(COLUMNS) - set(TABLE_COLUMNS.get(table, {}))
+    assert not missing, f"{table}.tsv columns without a meaning on its page: {sorted(missing)}"
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +132,7 @@ def test_origin_distance_and_percentile(cloud):
 def test_radii_pick_the_b_of_a_uniform_cloud():
     real = np.random.default_rng(3).uniform(-1.25, 1.25, (3000, 64))
     rows, radii = uniform_radii_match(real, [0.5, 1.0, 1.25, 1.5, 2.0], 3000, 0)
+    explained(rows[0], "radii")
     assert len(radii) == len(rows) and all(len(r) == 3000 for r in radii)
     assert [r["b"] for r in rows if r["best"]] == [1.25]
     coarse = {r["b"]: r for r in rows if not r["refined"]}

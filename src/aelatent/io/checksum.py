@@ -123,6 +123,8 @@ class VerifiedArray:
                 raise IndexError(f"index {i} is out of bounds for axis 0 with size {n}")
             return np.array([i % n]), True
         idx = np.asarray(first)
+        if idx.ndim == 0 and idx.dtype != bool:  # a 0-d array indexes like the int it holds
+            return self._rows(int(idx))
         if idx.ndim > 1:
             raise IndexError(f"a {idx.ndim}-dimensional index array for axis 0: give one dimension")
         if idx.dtype == bool:

@@ -1,6 +1,8 @@
 import copy
 import fcntl
+import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -25,6 +27,34 @@ def with_defaults(cfg: dict) -> dict:
     cfg = copy.deepcopy(cfg)
     validate(cfg, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
     return cfg
+
+
+def numpy_rng(seed: int, purpose: str) -> np.random.Generator:
+    """The run's seeded stream for ``purpose``, rebuilt from its definition (the seed, then the
+    purpose's SHA-256 as eight little-endian 32-bit words) rather than through the library's
+    ``io.seeds.rng``, so a test of a draw does not agree with a bug in it."""
+    digest = hashlib.sha256(purpose.encode()).digest()
+    words = [int.from_bytes(digest[k : k + 4], "little") for k in range(0, 32, 4)]
+    return np.random.default_rng(np.random.SeedSequence([seed, *words]))
+
+
+def encoded_store(folder: Path, x: np.ndarray, chunk: int, bounds, attrs: dict | None = None):
+    """``folder/z.zarr`` holding float32 rows ``x`` in chunks of ``chunk`` rows, written by one
+    shard per (start, stop) of ``bounds``, with the markers an encode job leaves (each with its
+    rows' sha256), built with zarr and hashlib alone; returns the store and the marker paths."""
+    import zarr
+
+    z = folder / "z.zarr"
+    arr = zarr.create_array(str(z), shape=x.shape, chunks=(chunk, x.shape[1]), dtype="f4", fill_value=np.nan)
+    arr[:] = x
+    arr.attrs.update(attrs or {})
+    markers = []
+    for k, (a, b) in enumerate(bounds):
+        path = folder / f"shard{k}.json"
+        sha = hashlib.sha256(x[a:b].tobytes()).hexdigest()
+        path.write_text(json.dumps({"shard": k, "start": a, "stop": b, "rows": b - a, "sha256": sha}))
+        markers.append(str(path))
+    return z, markers
 
 
 def image_bytes(seed: int, fmt: str = "JPEG", size=(40, 50), mode="RGB") -> bytes:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import encoded_store, numpy_rng
 from scipy import stats as sps
 from test_vectors_coverage import explained
 
@@ -276,14 +277,6 @@ def test_coverage_is_partly_when_independent_vectors_are_as_near_as_correlated_o
 
 
 # --- the rules' file wrappers, end to end on a small store ------------------------------------------
-
-
-def numpy_rng(seed: int, purpose: str) -> np.random.Generator:
-    """The run's seeded stream for ``purpose``, rebuilt from its definition (seed, then the
-    purpose's SHA-256 as eight little-endian 32-bit words) rather than through the library."""
-    digest = hashlib.sha256(purpose.encode()).digest()
-    words = [int.from_bytes(digest[k : k + 4], "little") for k in range(0, 32, 4)]
-    return np.random.default_rng(np.random.SeedSequence([seed, *words]))
 
 
 @pytest.fixture(scope="module")
@@ -678,19 +671,9 @@ def encoded(tmp_path):
     """A store of 50 rows in chunks of 10, written by three shards (rows 0-20, 20-30, 30-50: five
     chunks split as evenly as whole chunks allow) with markers holding their rows' sha256, as an
     encode job writes them, built with zarr and hashlib alone."""
-    import zarr
-
     x = np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)
-    z = tmp_path / "z.zarr"
-    arr = zarr.create_array(str(z), shape=(50, 3), chunks=(10, 3), dtype="f4", fill_value=np.nan)
-    arr[:] = x
-    arr.attrs.update({"model_sha256": "m" * 8, "images_sha256": "i" * 8})
-    markers = []
-    for k, (a, b) in enumerate([(0, 20), (20, 30), (30, 50)]):
-        path = tmp_path / f"shard{k}.json"
-        sha = hashlib.sha256(x[a:b].tobytes()).hexdigest()
-        path.write_text(json.dumps({"shard": k, "start": a, "stop": b, "rows": b - a, "sha256": sha}))
-        markers.append(str(path))
+    attrs = {"model_sha256": "m" * 8, "images_sha256": "i" * 8}
+    z, markers = encoded_store(tmp_path, x, 10, [(0, 20), (20, 30), (30, 50)], attrs)
     return z, markers, x
 
 

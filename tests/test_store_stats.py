@@ -3,24 +3,16 @@ correlations, the special-points slice), each through its file wrapper on a smal
 zarr and hashlib, against numpy on the same rows."""
 
 import hashlib
-import json
 import logging
 
 import numpy as np
 import pytest
 import zarr
+from conftest import encoded_store, numpy_rng
 
 from aelatent.io.latents import create_latent_store
 from aelatent.io.tables import read_tsv, write_tsv
 from aelatent.stats.moments import Moments
-
-
-def numpy_rng(seed: int, purpose: str) -> np.random.Generator:
-    """The seeded stream for ``purpose`` from its definition: the seed, then the purpose's SHA-256
-    as eight little-endian 32-bit words."""
-    digest = hashlib.sha256(purpose.encode()).digest()
-    words = [int.from_bytes(digest[k : k + 4], "little") for k in range(0, 32, 4)]
-    return np.random.default_rng(np.random.SeedSequence([seed, *words]))
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +39,6 @@ def test_write_sample_draws_the_seeded_rows_without_replacement_sorted(store, tm
         assert sorted(f.files) == ["index", "z"]
         assert f["index"].tolist() == want.tolist()
         assert f["z"].dtype == np.float32 and f["z"].tobytes() == x[want].tobytes()
-
-
-def encoded_store(tmp_path, x, chunk, bounds):
-    """A store written by shards with the markers an encode job leaves (rows' sha256)."""
-    z = tmp_path / "z.zarr"
-    arr = zarr.create_array(str(z), shape=x.shape, chunks=(chunk, x.shape[1]), dtype="f4", fill_value=np.nan)
-    arr[:] = x
-    markers = []
-    for k, (a, b) in enumerate(bounds):
-        path = tmp_path / f"shard{k}.json"
-        sha = hashlib.sha256(x[a:b].tobytes()).hexdigest()
-        path.write_text(json.dumps({"shard": k, "start": a, "stop": b, "rows": b - a, "sha256": sha}))
-        markers.append(str(path))
-    return z, markers
 
 
 def test_shard_moments_are_the_moments_of_the_shards_rows_only(tmp_path, caplog):

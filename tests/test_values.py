@@ -1,12 +1,10 @@
 """The tiny run's tables hold the numbers numpy computes from the latent store itself."""
 
-import hashlib
-
 import numpy as np
 import pytest
 import yaml
 import zarr
-from conftest import ROOT, results, run_dir, with_defaults
+from conftest import ROOT, numpy_rng, results, run_dir, with_defaults
 
 from aelatent.io.tables import read_tsv
 
@@ -25,9 +23,7 @@ def seeded_subsets(n: int, m: int, count: int, seed: int) -> list[np.ndarray]:
     """The run's fresh M-subsets rebuilt from their definition, not by the library's draw_subsets
     (which would agree with any bug in it): the seeded stream "subsets" (the seed, then the
     purpose's SHA-256 as eight little-endian 32-bit words), min(m, n) rows without replacement each."""
-    digest = hashlib.sha256(b"subsets").digest()
-    words = [int.from_bytes(digest[k : k + 4], "little") for k in range(0, 32, 4)]
-    rng = np.random.default_rng(np.random.SeedSequence([seed, *words]))
+    rng = numpy_rng(seed, "subsets")
     return [np.sort(rng.choice(n, size=min(m, n), replace=False)) for _ in range(count)]
 
 
